@@ -1,0 +1,53 @@
+using AlbertAot.Generator.Diagnostics;
+using AlbertAot.Generator.Parsing;
+
+namespace AlbertAot.Generator.Model;
+
+// The equatable data the pipeline passes between steps. Only values: no symbols, no syntax, so the incremental
+// cache can compare them and nothing keeps a compilation alive.
+
+/// <summary>A type that contains the model class, outermost first (it must be redeclared as partial around the generated class).</summary>
+internal sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>The class carrying [AlbertModel] and the checkpoint name it asks for.</summary>
+internal sealed record ModelClassInfo(
+    string Namespace,
+    string ClassName,
+    string DisplayName,
+    EquatableArray<ContainingType> ContainingTypes,
+    string? CheckpointName,
+    EquatableArray<DiagnosticInfo> Problems,
+    EquatableLocation? Location);
+
+/// <summary>A declared checkpoint's descriptor and validated safetensors header.</summary>
+internal sealed record ParsedCheckpoint(CheckpointDescriptor Descriptor, SafetensorsHeader? Header, EquatableArray<DiagnosticInfo> Problems);
+
+/// <summary>A checkpoint's parsed config.json.</summary>
+internal sealed record ParsedConfig(string CheckpointName, string Path, ConfigSpec? Config, EquatableArray<DiagnosticInfo> Problems);
+
+/// <summary>A tensor as the runtime reads it: storage type, absolute offset in model.safetensors, element count.</summary>
+internal sealed record TensorRef(string Name, string DType, long FileOffset, long ElementCount);
+
+/// <summary>Inner layer <see cref="Inner"/> of layer group <see cref="Group"/>: 16 tensors in AlbertLayerWeights' order.</summary>
+internal sealed record LayerSpec(int Group, int Inner, EquatableArray<TensorRef> Tensors);
+
+/// <summary>Everything the emitter needs for one model class.</summary>
+internal sealed record ModelSpec(
+    ModelClassInfo Class,
+    string CheckpointName,
+    ConfigSpec Config,
+    long FileLength,
+    long HeaderLength,
+    string StorageTypes,
+    EquatableArray<TensorRef> Embeddings,
+    EquatableArray<LayerSpec> Layers,
+    EquatableArray<TensorRef> Pooler,
+    EquatableArray<TensorRef> MlmHead,
+    bool HasTokenizer)
+{
+    public bool HasPooler => Pooler.Count > 0;
+    public bool HasMlmHead => MlmHead.Count > 0;
+}
+
+/// <summary>The outcome for one model class: a spec to emit (when valid) and the diagnostics to report.</summary>
+internal sealed record ModelResult(ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

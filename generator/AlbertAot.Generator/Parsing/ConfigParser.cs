@@ -1,0 +1,202 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using AlbertAot.Generator.Diagnostics;
+using AlbertAot.Generator.Json;
+
+namespace AlbertAot.Generator.Parsing;
+
+/// <summary>
+/// Reads config.json the way HF's AlbertConfig does: missing fields take AlbertConfig's defaults, fields the
+/// model ignores (gap_size, net_structure_type, num_memory_blocks, down_scale_factor, dropout probabilities, ...)
+/// are accepted and ignored. Values the forward pass cannot honour are diagnostics.
+/// </summary>
+internal static class ConfigParser
+{
+    /// <summary>hidden_act values (HF's ACT2FN keys without learned parameters) → AlbertAot.AlbertActivation.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Activations = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["gelu"] = "Gelu",
+        ["gelu_python"] = "Gelu",
+        ["gelu_new"] = "GeluTanh",
+        ["gelu_pytorch_tanh"] = "GeluTanh",
+        ["gelu_fast"] = "GeluTanh",
+        ["gelu_accurate"] = "GeluTanh",
+        ["gelu_10"] = "GeluClipped10",
+        ["quick_gelu"] = "QuickGelu",
+        ["relu"] = "Relu",
+        ["relu6"] = "Relu6",
+        ["relu2"] = "ReluSquared",
+        ["leaky_relu"] = "LeakyRelu",
+        ["silu"] = "Silu",
+        ["swish"] = "Silu",
+        ["mish"] = "Mish",
+        ["tanh"] = "Tanh",
+        ["sigmoid"] = "Sigmoid",
+        ["laplace"] = "Laplace",
+        ["linear"] = "Identity",
+    };
+
+    public static (ConfigSpec? Config, List<DiagnosticInfo> Problems) Parse(string checkpoint, string path, string? text)
+    {
+        var problems = new List<DiagnosticInfo>();
+        if (text is null)
+        {
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.FileUnreadable, null, checkpoint, path, "the compiler could not read it"));
+            return (null, problems);
+        }
+        if (text.Trim().Length == 0)
+        {
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidJson, null, checkpoint, path, "the file is empty"));
+            return (null, problems);
+        }
+
+        JsonValue root;
+        try
+        {
+            root = JsonParser.Parse(text);
+        }
+        catch (JsonParseException e)
+        {
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidJson, null, checkpoint, path, e.Message));
+            return (null, problems);
+        }
+        if (root.Kind != JsonKind.Object)
+        {
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidConfigValue, null, checkpoint, "(root)",
+                $"is {root.Describe()}: config.json must hold a JSON object"));
+            return (null, problems);
+        }
+
+        var reader = new FieldReader(root, checkpoint, problems);
+        // Defaults are HF AlbertConfig's (transformers/models/albert/configuration_albert.py).
+        int vocab = reader.PositiveInt("vocab_size", 30000);
+        int embedding = reader.PositiveInt("embedding_size", 128);
+        int hidden = reader.PositiveInt("hidden_size", 4096);
+        int layers = reader.PositiveInt("num_hidden_layers", 12);
+        int groups = reader.PositiveInt("num_hidden_groups", 1);
+        int heads = reader.PositiveInt("num_attention_heads", 64);
+        int intermediate = reader.PositiveInt("intermediate_size", 16384);
+        int inner = reader.PositiveInt("inner_group_num", 1);
+        int maxPositions = reader.PositiveInt("max_position_embeddings", 512);
+        int typeVocab = reader.PositiveInt("type_vocab_size", 2);
+        double eps = reader.PositiveNumber("layer_norm_eps", 1e-12);
+        int padId = reader.NonNegativeInt("pad_token_id", 0);
+        string hiddenAct = reader.String("hidden_act", "gelu_new");
+        string positionType = reader.String("position_embedding_type", "absolute");
+        string modelType = reader.String("model_type", "albert");
+        string architecture = reader.FirstArchitecture();
+
+        if (!Activations.TryGetValue(hiddenAct, out string? activation) && reader.Has("hidden_act"))
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedConfigValue, null, checkpoint, "hidden_act", $"\"{hiddenAct}\"",
+                "supported activations are " + string.Join(", ", Activations.Keys.OrderBy(k => k, StringComparer.Ordinal))));
+        if (positionType != "absolute")
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedConfigValue, null, checkpoint, "position_embedding_type", $"\"{positionType}\"",
+                "ALBERT's forward pass here implements \"absolute\" position embeddings only"));
+        if (modelType != "albert")
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedConfigValue, null, checkpoint, "model_type", $"\"{modelType}\"",
+                "this is not an ALBERT checkpoint (model_type must be \"albert\")"));
+        if (hidden > 0 && heads > 0 && hidden % heads != 0)
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.HiddenSizeNotDivisible, null, checkpoint, hidden, heads));
+        if (layers > 0 && groups > 0 && inner > 0 && inner > layers / groups)
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InnerGroupTooLarge, null, checkpoint, inner, layers / groups, layers, groups));
+        if (padId >= vocab && vocab > 0 && reader.Has("pad_token_id"))
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidConfigValue, null, checkpoint, "pad_token_id",
+                $"is {padId}, outside the vocabulary of {vocab}"));
+        // Every weight matrix must be addressable with 32-bit element counts.
+        foreach (var (field, count) in new[] {
+                     ("vocab_size", (long)vocab * embedding), ("max_position_embeddings", (long)maxPositions * embedding),
+                     ("intermediate_size", (long)intermediate * hidden), ("hidden_size", (long)hidden * hidden) })
+        {
+            if (count > int.MaxValue)
+                problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedConfigValue, null, checkpoint, field, count.ToString(CultureInfo.InvariantCulture),
+                    "a weight matrix of this config would exceed 2^31 - 1 elements"));
+        }
+
+        if (problems.Count > 0) return (null, problems);
+        return (new ConfigSpec(vocab, embedding, hidden, layers, groups, inner, heads, intermediate, maxPositions, typeVocab, eps,
+            hiddenAct, activation ?? "GeluTanh", padId, architecture), problems);
+    }
+
+    /// <summary>Reads typed fields, recording one problem per bad field.</summary>
+    private sealed class FieldReader(JsonValue root, string checkpoint, List<DiagnosticInfo> problems)
+    {
+        public bool Has(string name) => root.Get(name) is not null;
+
+        public int PositiveInt(string name, int fallback) => Int(name, fallback, minimum: 1);
+
+        public int NonNegativeInt(string name, int fallback)
+        {
+            // HF configs may carry pad_token_id: null; the model then has no padding row to honour.
+            return root.Get(name) is { Kind: JsonKind.Null } ? fallback : Int(name, fallback, minimum: 0);
+        }
+
+        private int Int(string name, int fallback, int minimum)
+        {
+            JsonValue? v = root.Get(name);
+            if (v is null) return fallback;
+            if (v.Kind != JsonKind.Number || !long.TryParse(v.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value))
+            {
+                Report(name, $"is {v.Describe()}, expected an integer");
+                return fallback;
+            }
+            if (value < minimum)
+            {
+                Report(name, $"is {value}, expected {(minimum == 1 ? "a positive integer" : "a non-negative integer")}");
+                return fallback;
+            }
+            if (value > int.MaxValue)
+            {
+                Report(name, $"is {value}, larger than any supported size");
+                return fallback;
+            }
+            return (int)value;
+        }
+
+        public double PositiveNumber(string name, double fallback)
+        {
+            JsonValue? v = root.Get(name);
+            if (v is null) return fallback;
+            if (v.Kind != JsonKind.Number || !double.TryParse(v.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ||
+                double.IsInfinity(value))
+            {
+                Report(name, $"is {v.Describe()}, expected a number");
+                return fallback;
+            }
+            if (!(value > 0))
+            {
+                Report(name, $"is {v.Text}, expected a positive number");
+                return fallback;
+            }
+            return value;
+        }
+
+        public string String(string name, string fallback)
+        {
+            JsonValue? v = root.Get(name);
+            if (v is null) return fallback;
+            if (v.Kind != JsonKind.String)
+            {
+                Report(name, $"is {v.Describe()}, expected a string");
+                return fallback;
+            }
+            return v.Text!;
+        }
+
+        public string FirstArchitecture()
+        {
+            JsonValue? v = root.Get("architectures");
+            if (v is null || v.Kind == JsonKind.Null) return "";
+            if (v.Kind != JsonKind.Array || v.Items!.Any(i => i.Kind != JsonKind.String))
+            {
+                Report("architectures", $"is {v.Describe()}, expected an array of class names");
+                return "";
+            }
+            return v.Items!.Count > 0 ? v.Items[0].Text! : "";
+        }
+
+        private void Report(string name, string what) =>
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidConfigValue, null, checkpoint, name, what));
+    }
+}

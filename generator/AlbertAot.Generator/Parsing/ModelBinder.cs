@@ -1,0 +1,162 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using AlbertAot.Generator.Diagnostics;
+using AlbertAot.Generator.Model;
+
+namespace AlbertAot.Generator.Parsing;
+
+/// <summary>
+/// Binds a model class to its checkpoint and checks the checkpoint's tensors against its config: every tensor the
+/// forward pass reads must exist with the shape the config implies and a supported storage type.
+/// </summary>
+internal static class ModelBinder
+{
+    /// <summary>The tensors of one ALBERT layer, in AlbertLayerWeights' constructor order, with their shapes.</summary>
+    private static readonly (string Suffix, Func<ConfigSpec, long[]> Shape)[] s_layerTensors =
+    {
+        ("attention.query.weight", c => new long[] { c.HiddenSize, c.HiddenSize }), ("attention.query.bias", c => new long[] { c.HiddenSize }),
+        ("attention.key.weight", c => new long[] { c.HiddenSize, c.HiddenSize }), ("attention.key.bias", c => new long[] { c.HiddenSize }),
+        ("attention.value.weight", c => new long[] { c.HiddenSize, c.HiddenSize }), ("attention.value.bias", c => new long[] { c.HiddenSize }),
+        ("attention.dense.weight", c => new long[] { c.HiddenSize, c.HiddenSize }), ("attention.dense.bias", c => new long[] { c.HiddenSize }),
+        ("attention.LayerNorm.weight", c => new long[] { c.HiddenSize }), ("attention.LayerNorm.bias", c => new long[] { c.HiddenSize }),
+        ("ffn.weight", c => new long[] { c.IntermediateSize, c.HiddenSize }), ("ffn.bias", c => new long[] { c.IntermediateSize }),
+        ("ffn_output.weight", c => new long[] { c.HiddenSize, c.IntermediateSize }), ("ffn_output.bias", c => new long[] { c.HiddenSize }),
+        ("full_layer_layer_norm.weight", c => new long[] { c.HiddenSize }), ("full_layer_layer_norm.bias", c => new long[] { c.HiddenSize }),
+    };
+
+    public static ModelResult Bind(ModelClassInfo cls, ImmutableArray<ParsedCheckpoint> checkpoints, ImmutableArray<ParsedConfig> configs, string weightsDirectory)
+    {
+        var diagnostics = new List<DiagnosticInfo>(cls.Problems);
+        if (cls.CheckpointName is null || diagnostics.Count > 0) return Result(null, diagnostics, cls);
+        string name = cls.CheckpointName;
+
+        ParsedCheckpoint? checkpoint = checkpoints.FirstOrDefault(c => c.Descriptor.Name == name);
+        if (checkpoint is null)
+        {
+            string declared = string.Join(", ", checkpoints.Select(c => "'" + c.Descriptor.Name + "'").OrderBy(n => n, StringComparer.Ordinal));
+            string why = declared.Length > 0
+                ? $"the project declares {declared}; add <AlbertCheckpoint Include=\"DIR\" Name=\"{name}\" /> to declare it"
+                : $"the project declares no AlbertCheckpoint item and '{System.IO.Path.Combine(weightsDirectory, name)}' holds no config.json (run weights/download.sh or declare <AlbertCheckpoint Include=\"DIR\" Name=\"{name}\" />)";
+            diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.CheckpointNotDeclared, null, name, why));
+            return Result(null, diagnostics, cls);
+        }
+
+        CheckpointDescriptor d = checkpoint.Descriptor;
+        ConfigSpec? config = null;
+        if (!d.ConfigExists)
+            diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.FileMissing, null, name, "config.json", d.ConfigPath));
+        else
+        {
+            ParsedConfig? parsed = configs.FirstOrDefault(c => c.CheckpointName == name);
+            if (parsed is null)
+                diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.FileUnreadable, null, name, d.ConfigPath, "it was not passed to the compiler as an AdditionalFiles item"));
+            else
+            {
+                diagnostics.AddRange(parsed.Problems);
+                config = parsed.Config;
+            }
+        }
+        diagnostics.AddRange(checkpoint.Problems);
+        if (d.TokenizerDeclared && !d.TokenizerExists)
+            diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.TokenizerMissing, null, name, d.TokenizerPath));
+        if (config is null || checkpoint.Header is null || diagnostics.Count > 0) return Result(null, diagnostics, cls);
+
+        var spec = BindTensors(cls, name, config, checkpoint.Header, d, diagnostics);
+        if (!d.TokenizerExists)
+            diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.NoTokenizer, null, name, d.TokenizerPath, cls.DisplayName));
+        return Result(spec, diagnostics, cls);
+    }
+
+    private static ModelSpec? BindTensors(ModelClassInfo cls, string name, ConfigSpec c, SafetensorsHeader header, CheckpointDescriptor d,
+        List<DiagnosticInfo> diagnostics)
+    {
+        var byName = header.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        int errorsBefore = diagnostics.Count;
+        // HF saves the base model's tensors with "albert." under a task head, without it for a bare AlbertModel.
+        string prefix = byName.ContainsKey("albert.embeddings.word_embeddings.weight") || !byName.ContainsKey("embeddings.word_embeddings.weight")
+            ? "albert." : "";
+
+        TensorRef? Required(string tensor, params long[] shape)
+        {
+            if (!byName.TryGetValue(tensor, out TensorEntry? entry))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.MissingTensor, null, name, d.SafetensorsPath, tensor, string.Join(", ", shape)));
+                return null;
+            }
+            return Check(entry, shape);
+        }
+
+        TensorRef? Check(TensorEntry entry, long[] shape)
+        {
+            if (!entry.Shape.SequenceEqual(shape))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.TensorShapeMismatch, null, name, entry.Name, d.SafetensorsPath, entry.ShapeText, string.Join(", ", shape)));
+                return null;
+            }
+            if (entry.DType is not ("F32" or "F16" or "BF16"))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedDType, null, name, entry.Name, d.SafetensorsPath, entry.DType));
+                return null;
+            }
+            long count = shape.Aggregate(1L, (a, b) => a * b);
+            return new TensorRef(entry.Name, entry.DType, header.DataStart + entry.Begin, count);
+        }
+
+        // A head is present when its first tensor is; then all of its tensors are required.
+        List<TensorRef?> Optional(string marker, params (string Tensor, long[] Shape)[] tensors) =>
+            byName.ContainsKey(marker) ? tensors.Select(t => Required(t.Tensor, t.Shape)).ToList() : new List<TensorRef?>();
+
+        string e = prefix + "embeddings.";
+        var embeddings = new List<TensorRef?>
+        {
+            Required(e + "word_embeddings.weight", c.VocabSize, c.EmbeddingSize),
+            Required(e + "position_embeddings.weight", c.MaxPositionEmbeddings, c.EmbeddingSize),
+            Required(e + "token_type_embeddings.weight", c.TypeVocabSize, c.EmbeddingSize),
+            Required(e + "LayerNorm.weight", c.EmbeddingSize),
+            Required(e + "LayerNorm.bias", c.EmbeddingSize),
+            Required(prefix + "encoder.embedding_hidden_mapping_in.weight", c.HiddenSize, c.EmbeddingSize),
+            Required(prefix + "encoder.embedding_hidden_mapping_in.bias", c.HiddenSize),
+        };
+
+        var layers = new List<LayerSpec>();
+        for (int g = 0; g < c.NumHiddenGroups; g++)
+            for (int i = 0; i < c.InnerGroupNum; i++)
+            {
+                string layer = $"{prefix}encoder.albert_layer_groups.{g}.albert_layers.{i}.";
+                var tensors = s_layerTensors.Select(t => Required(layer + t.Suffix, t.Shape(c))).ToList();
+                if (tensors.All(t => t is not null)) layers.Add(new LayerSpec(g, i, tensors.Select(t => t!).ToEquatableArray()));
+            }
+
+        var pooler = Optional(prefix + "pooler.weight",
+            (prefix + "pooler.weight", new long[] { c.HiddenSize, c.HiddenSize }),
+            (prefix + "pooler.bias", new long[] { c.HiddenSize }));
+
+        // The MLM decoder is tied to the word embeddings (HF ties it even when predictions.decoder.weight is stored);
+        // its bias is predictions.bias, or predictions.decoder.bias in checkpoints that store only that.
+        var mlm = new List<TensorRef?>();
+        if (byName.ContainsKey("predictions.dense.weight"))
+        {
+            mlm.Add(Required("predictions.dense.weight", c.EmbeddingSize, c.HiddenSize));
+            mlm.Add(Required("predictions.dense.bias", c.EmbeddingSize));
+            mlm.Add(Required("predictions.LayerNorm.weight", c.EmbeddingSize));
+            mlm.Add(Required("predictions.LayerNorm.bias", c.EmbeddingSize));
+            mlm.Add(embeddings[0]);
+            mlm.Add(Required(byName.ContainsKey("predictions.bias") || !byName.ContainsKey("predictions.decoder.bias")
+                ? "predictions.bias" : "predictions.decoder.bias", c.VocabSize));
+            if (byName.TryGetValue("predictions.decoder.weight", out TensorEntry? decoder))
+                Check(decoder, new long[] { c.VocabSize, c.EmbeddingSize });
+        }
+
+        if (diagnostics.Count > errorsBefore) return null;
+        string storage = string.Join(", ", embeddings.Concat(layers.SelectMany(l => l.Tensors)).Concat(pooler).Concat(mlm)
+            .Select(t => t!.DType).Distinct().OrderBy(t => t, StringComparer.Ordinal));
+        return new ModelSpec(cls, name, c, header.FileLength, header.HeaderLength, storage,
+            embeddings.Select(t => t!).ToEquatableArray(), layers.ToEquatableArray(),
+            pooler.Select(t => t!).ToEquatableArray(), mlm.Select(t => t!).ToEquatableArray(), d.TokenizerExists);
+    }
+
+    private static ModelResult Result(ModelSpec? spec, List<DiagnosticInfo> diagnostics, ModelClassInfo cls) =>
+        new(spec, diagnostics.Select(x => x with { Location = cls.Location }).ToEquatableArray());
+}

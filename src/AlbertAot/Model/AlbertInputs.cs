@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Generic;
+
+namespace AlbertAot;
+
+/// <summary>
+/// A batch in HuggingFace's shape: <c>input_ids</c>, <c>token_type_ids</c> and <c>attention_mask</c>, each
+/// [batch, sequence], row-major. Token types default to 0 and the mask to 1, as in HF.
+/// </summary>
+public sealed class AlbertInputs
+{
+    public AlbertInputs(int batchSize, int sequenceLength, ReadOnlyMemory<long> inputIds,
+        ReadOnlyMemory<long>? tokenTypeIds = null, ReadOnlyMemory<long>? attentionMask = null)
+    {
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch must hold at least one sequence.");
+        if (sequenceLength <= 0) throw new ArgumentOutOfRangeException(nameof(sequenceLength), sequenceLength, "Sequences must hold at least one token.");
+        long count = (long)batchSize * sequenceLength;
+        CheckLength(nameof(inputIds), inputIds.Length, count, batchSize, sequenceLength);
+        if (tokenTypeIds is { } t) CheckLength(nameof(tokenTypeIds), t.Length, count, batchSize, sequenceLength);
+        if (attentionMask is { } m) CheckLength(nameof(attentionMask), m.Length, count, batchSize, sequenceLength);
+        BatchSize = batchSize;
+        SequenceLength = sequenceLength;
+        InputIds = inputIds;
+        TokenTypeIds = tokenTypeIds;
+        AttentionMask = attentionMask;
+    }
+
+    /// <summary>A batch from equally long rows (pad them first; padding is id 0 with mask 0).</summary>
+    public static AlbertInputs FromRows(IReadOnlyList<long[]> inputIds, IReadOnlyList<long[]>? tokenTypeIds = null, IReadOnlyList<long[]>? attentionMask = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        if (inputIds.Count == 0) throw new ArgumentException("The batch is empty: give at least one row of input_ids.", nameof(inputIds));
+        int seq = inputIds[0].Length;
+        return new AlbertInputs(inputIds.Count, seq, Flatten(inputIds, seq, nameof(inputIds)),
+            tokenTypeIds is null ? (ReadOnlyMemory<long>?)null : Flatten(tokenTypeIds, seq, nameof(tokenTypeIds), inputIds.Count),
+            attentionMask is null ? (ReadOnlyMemory<long>?)null : Flatten(attentionMask, seq, nameof(attentionMask), inputIds.Count));
+    }
+
+    /// <summary>One sequence of ids, token types 0, mask 1.</summary>
+    public static AlbertInputs Single(params long[] inputIds) => FromRows([inputIds]);
+
+    public int BatchSize { get; }
+    public int SequenceLength { get; }
+
+    /// <summary><c>input_ids</c> [batch, sequence].</summary>
+    public ReadOnlyMemory<long> InputIds { get; }
+
+    /// <summary><c>token_type_ids</c> [batch, sequence]; null means all 0.</summary>
+    public ReadOnlyMemory<long>? TokenTypeIds { get; }
+
+    /// <summary><c>attention_mask</c> [batch, sequence] of 0 and 1; null means all 1.</summary>
+    public ReadOnlyMemory<long>? AttentionMask { get; }
+
+    private static void CheckLength(string name, int actual, long expected, int batch, int seq)
+    {
+        if (actual != expected)
+            throw new ArgumentException($"{name} holds {actual} values but [batch {batch}, sequence {seq}] needs {expected}.", name);
+    }
+
+    private static long[] Flatten(IReadOnlyList<long[]> rows, int seq, string name, int expectedRows = -1)
+    {
+        if (expectedRows >= 0 && rows.Count != expectedRows)
+            throw new ArgumentException($"{name} has {rows.Count} rows but input_ids has {expectedRows}.", name);
+        var flat = new long[(long)rows.Count * seq];
+        for (int r = 0; r < rows.Count; r++)
+        {
+            long[] row = rows[r] ?? throw new ArgumentException($"{name} row {r} is null.", name);
+            if (row.Length != seq)
+                throw new ArgumentException($"{name} row {r} has {row.Length} tokens but row 0 of input_ids has {seq}: pad the batch to one length.", name);
+            row.CopyTo(flat, (long)r * seq);
+        }
+        return flat;
+    }
+}

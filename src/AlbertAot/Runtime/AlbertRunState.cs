@@ -1,0 +1,70 @@
+using System;
+
+namespace AlbertAot.Runtime;
+
+/// <summary>
+/// The activations of one forward pass (llama2.c's RunState): every buffer the encoder writes, sized for a number
+/// of token rows (batch × sequence) and grown when a larger batch arrives. One state serves one call at a time.
+/// </summary>
+public sealed class AlbertRunState
+{
+    private readonly AlbertConfig _config;
+
+    public AlbertRunState(AlbertConfig config) => _config = config;
+
+    /// <summary>Token rows (batch × sequence) the buffers hold.</summary>
+    public int RowCapacity { get; private set; }
+
+    public int[] InputIds { get; private set; } = [];
+    public int[] TokenTypeIds { get; private set; } = [];
+
+    /// <summary>[batch, seq] additive attention mask: 0 for real tokens, float32 min for padding.</summary>
+    public float[] MaskBias { get; private set; } = [];
+
+    /// <summary>[rows, E] summed and normalised embeddings.</summary>
+    public float[] Embedded { get; private set; } = [];
+
+    /// <summary>[rows, H] the hidden state between layers; the encoder's output at the end.</summary>
+    public float[] Hidden { get; private set; } = [];
+
+    public float[] Query { get; private set; } = [];
+    public float[] Key { get; private set; } = [];
+    public float[] Value { get; private set; } = [];
+
+    /// <summary>[rows, H] attention output before its dense projection.</summary>
+    public float[] Context { get; private set; } = [];
+
+    /// <summary>[rows, H] output of a dense projection before the residual LayerNorm.</summary>
+    public float[] Projected { get; private set; } = [];
+
+    /// <summary>[rows, H] LayerNorm(h + attention): the FFN's input and residual.</summary>
+    public float[] Attended { get; private set; } = [];
+
+    /// <summary>[rows, I] the FFN's inner activations.</summary>
+    public float[] Intermediate { get; private set; } = [];
+
+    /// <summary>[seq] one row of attention scores.</summary>
+    public float[] Scores { get; private set; } = [];
+
+    /// <summary>Grows the buffers to hold <paramref name="rows"/> token rows of sequences up to <paramref name="seq"/>.</summary>
+    public void EnsureCapacity(int rows, int seq)
+    {
+        if (rows > RowCapacity)
+        {
+            InputIds = new int[rows];
+            TokenTypeIds = new int[rows];
+            MaskBias = new float[rows];
+            Embedded = new float[rows * _config.EmbeddingSize];
+            Hidden = new float[rows * _config.HiddenSize];
+            Query = new float[rows * _config.HiddenSize];
+            Key = new float[rows * _config.HiddenSize];
+            Value = new float[rows * _config.HiddenSize];
+            Context = new float[rows * _config.HiddenSize];
+            Projected = new float[rows * _config.HiddenSize];
+            Attended = new float[rows * _config.HiddenSize];
+            Intermediate = new float[rows * _config.IntermediateSize];
+            RowCapacity = rows;
+        }
+        if (seq > Scores.Length) Scores = new float[seq];
+    }
+}

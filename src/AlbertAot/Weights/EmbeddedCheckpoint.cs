@@ -1,0 +1,127 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace AlbertAot.Weights;
+
+/// <summary>
+/// A model.safetensors embedded in an assembly as a manifest resource, read in place: the runtime hands out
+/// pointers into the resource (in a NativeAOT binary, into its read-only data), never a copy of the checkpoint.
+/// The tensor table comes from the generated code (the generator read the header at build time), so nothing is
+/// parsed at start-up; the header length and file size are checked against what was compiled.
+/// </summary>
+public sealed unsafe class EmbeddedCheckpoint
+{
+    private readonly byte* _base;
+    private readonly long _length;
+
+    // Keeps the resource stream (and with it the mapping) alive for the process's lifetime.
+    private readonly Stream _stream;
+
+    private EmbeddedCheckpoint(string resourceName, Stream stream, byte* basePointer, long length)
+    {
+        ResourceName = resourceName;
+        _stream = stream;
+        _base = basePointer;
+        _length = length;
+    }
+
+    /// <summary>The manifest resource name, e.g. <c>AlbertAot/albert-base-v1/model.safetensors</c>.</summary>
+    public string ResourceName { get; }
+
+    public long Length => _length;
+
+    /// <summary>
+    /// Opens the embedded checkpoint and checks it is the one the code was generated from.
+    /// </summary>
+    /// <exception cref="AlbertCheckpointException">The resource is missing or differs from the compiled checkpoint.</exception>
+    public static EmbeddedCheckpoint Open(Assembly assembly, string resourceName, long expectedLength, long expectedHeaderLength)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        Stream? stream = assembly.GetManifestResourceStream(resourceName);
+        if (stream is null)
+        {
+            throw new AlbertCheckpointException(
+                $"The checkpoint resource '{resourceName}' is not embedded in assembly '{assembly.GetName().Name}'. " +
+                "It is added by the AlbertAot MSBuild targets (build/AlbertAot.targets): check that they are imported and that " +
+                "no trimming or resource filtering removed it.");
+        }
+        if (stream.Length != expectedLength)
+        {
+            throw new AlbertCheckpointException(
+                $"The embedded checkpoint '{resourceName}' is {stream.Length} bytes but the model was compiled against a file of " +
+                $"{expectedLength} bytes: rebuild the project so the generated code matches the checkpoint.");
+        }
+
+        byte* basePointer;
+        if (stream is UnmanagedMemoryStream unmanaged)
+        {
+            // The resource is mapped with the image: a pointer into it is valid for the process's lifetime.
+            basePointer = unmanaged.PositionPointer - unmanaged.Position;
+        }
+        else
+        {
+            // Hosts that do not map resources: one pinned copy.
+            byte[] copy = GC.AllocateUninitializedArray<byte>(checked((int)stream.Length), pinned: true);
+            stream.ReadExactly(copy);
+            basePointer = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(copy));
+            stream = new MemoryStream(copy, writable: false);
+        }
+
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(basePointer, 8));
+        if (headerLength != (ulong)expectedHeaderLength)
+        {
+            throw new AlbertCheckpointException(
+                $"The embedded checkpoint '{resourceName}' has a {headerLength}-byte header but the model was compiled against one of " +
+                $"{expectedHeaderLength} bytes: rebuild the project so the generated code matches the checkpoint.");
+        }
+        return new EmbeddedCheckpoint(resourceName, stream, basePointer, expectedLength);
+    }
+
+    /// <summary>
+    /// The tensor as float32: in place for F32 storage, widened once into pinned memory for F16 and BF16.
+    /// </summary>
+    public WeightTensor Get(in TensorInfo tensor)
+    {
+        if (tensor.FileOffset < 0 || tensor.ElementCount < 0 || tensor.FileOffset + tensor.ByteLength > _length)
+        {
+            throw new AlbertCheckpointException(
+                $"Tensor '{tensor.Name}' (bytes {tensor.FileOffset}..{tensor.FileOffset + tensor.ByteLength}) lies outside the " +
+                $"embedded checkpoint '{ResourceName}' of {_length} bytes.");
+        }
+        int count = checked((int)tensor.ElementCount);
+        byte* source = _base + tensor.FileOffset;
+        if (tensor.DType == TensorDType.F32 && BitConverter.IsLittleEndian)
+            return new WeightTensor(tensor.Name, (float*)source, count, null);
+
+        float[] widened = GC.AllocateUninitializedArray<float>(count, pinned: true);
+        Widen(tensor.DType, new ReadOnlySpan<byte>(source, checked((int)tensor.ByteLength)), widened);
+        fixed (float* p = widened) return new WeightTensor(tensor.Name, p, count, widened);
+    }
+
+    /// <summary>Converts little-endian F32/F16/BF16 storage to float32.</summary>
+    internal static void Widen(TensorDType dtype, ReadOnlySpan<byte> source, Span<float> destination)
+    {
+        switch (dtype)
+        {
+            case TensorDType.F32:
+                for (int i = 0; i < destination.Length; i++)
+                    destination[i] = BinaryPrimitives.ReadSingleLittleEndian(source.Slice(i * 4));
+                break;
+            case TensorDType.F16:
+                for (int i = 0; i < destination.Length; i++)
+                    destination[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(source.Slice(i * 2));
+                break;
+            case TensorDType.BF16:
+                // bfloat16 is the top 16 bits of a float32.
+                for (int i = 0; i < destination.Length; i++)
+                    destination[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(source.Slice(i * 2)) << 16);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "Unsupported storage type.");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using AlbertAot.Weights;
+using Xunit;
+
+namespace AlbertAot.Tests.Fixtures;
+
+/// <summary>The fixture copies in data/fixtures and their case files (inputs and expected outputs).</summary>
+public static class FixtureCases
+{
+    public static string Root => Path.Combine(AppContext.BaseDirectory, "data", "fixtures");
+
+    /// <summary>Fixture folder (relative to data/fixtures) → its compiled model.</summary>
+    public static readonly IReadOnlyDictionary<string, Func<IAlbertModel>> Models = new Dictionary<string, Func<IAlbertModel>>
+    {
+        ["tiny-v1"] = () => new TinyV1Model(),
+        ["tiny-groups"] = () => new TinyGroupsModel(),
+        ["tiny-heads/base"] = () => new TinyHeadsBaseModel(),
+    };
+
+    public static TheoryData<string, string> All()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string fixture in Models.Keys)
+            foreach (string file in Directory.GetFiles(Path.Combine(Root, fixture, "cases"), "*.safetensors").OrderBy(f => f, StringComparer.Ordinal))
+                data.Add(fixture, Path.GetFileNameWithoutExtension(file));
+        return data;
+    }
+
+    public static SafetensorsFile Read(string fixture, string caseName) =>
+        SafetensorsFile.Read(Path.Combine(Root, fixture, "cases", caseName + ".safetensors"));
+
+    /// <summary>The fixtures README's tolerances: 1e-4 for F32 checkpoints, 2e-4 for F16/BF16 storage.</summary>
+    public static float Tolerance(string fixture) => fixture == "tiny-groups" ? 2e-4f : 1e-4f;
+
+    public static AlbertInputs Inputs(SafetensorsFile file)
+    {
+        int[] shape = file.Shape("input_ids");
+        return new AlbertInputs(shape[0], shape[1], file.ReadInt64s("input_ids"),
+            file.Contains("token_type_ids") ? file.ReadInt64s("token_type_ids") : null,
+            file.Contains("attention_mask") ? file.ReadInt64s("attention_mask") : null);
+    }
+
+    /// <summary>Asserts shape equality and max |expected − actual| ≤ tolerance, reporting the worst element.</summary>
+    public static void AssertClose(string what, SafetensorsFile expectedFile, string name, FloatTensor? actual, float tolerance)
+    {
+        Assert.True(actual is not null, $"{what}: {name} was not computed");
+        int[] shape = expectedFile.Shape(name);
+        Assert.Equal(shape, actual!.Shape);
+        float[] expected = expectedFile.ReadSingles(name);
+        int worst = 0;
+        float worstDiff = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            float diff = MathF.Abs(expected[i] - actual.Data[i]);
+            if (!(diff <= worstDiff)) { worstDiff = diff; worst = i; }
+        }
+        Assert.True(worstDiff <= tolerance,
+            $"{what}: {name} differs by {worstDiff:G3} at flat index {worst} (expected {expected[worst]}, got {actual.Data[worst]}); tolerance {tolerance:G3}");
+    }
+}
