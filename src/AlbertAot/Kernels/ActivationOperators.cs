@@ -47,38 +47,32 @@ internal static class ActivationOperators
 
     // ---------------------------------------------------------------------------------------------------------
     // Φ(x), the standard normal CDF, = 0.5·erfc(−x/√2). With z = |x|/√2 and t = 2/(2 + z), Numerical Recipes'
-    // Chebyshev fit erfc(z) = t·exp(−z² + P(t)) has a relative error below 1.2e-7 for every z ≥ 0, so
-    //   Φ(x) = 0.5·erfc(z) for x < 0 (no cancellation: tiny values keep their relative accuracy),
-    //   Φ(x) = 1 − 0.5·erfc(z) for x ≥ 0.
+    // Chebyshev fit erfc(z) = t·exp(−z² + P(t)) has a relative error below 1.2e-7 for every z ≥ 0. HalfErfc gives
+    // h = 0.5·erfc(|x|/√2), and then
+    //   Φ(x) = h for x < 0 (no cancellation: tiny values keep their relative accuracy), 1 − h for x ≥ 0;
+    //   gelu(x) = x·h for x < 0, x − x·h for x ≥ 0 (one rounding of a value near x, not x times a rounded Φ).
     // z² is computed as 0.5·x² (one rounding fewer than (x/√2)²); t = 2√2/(2√2 + |x|).
-    // Limits: |x| = ∞ gives t = 0 and exp(−∞) = 0, so Φ(−∞) = 0 and Φ(+∞) = 1; x² overflowing to ∞ (|x| > 1.8e19)
-    // gives the same; NaN propagates through t.
+    // Limits: |x| = ∞ gives t = 0 and exp(−∞) = 0, so h = 0; x² overflowing to ∞ (|x| > 1.8e19) gives the same;
+    // NaN propagates through t. In x − x·h, x is capped at 64 (h = 0 from |x| = 14.4 on) so +∞ gives ∞ − 64·0 = ∞,
+    // not ∞·0; x·h at x = −∞ is −∞·0 = NaN, what the formula 0.5·x·(1 + erf(x/√2)) gives.
     // ---------------------------------------------------------------------------------------------------------
-    private const float TwoSqrt2 = 2.8284271247461903f;
+    private const float TwoSqrt2 = 2.8284271247461903f, Cap = 64f;
     private const float P0 = -1.26551223f, P1 = 1.00002368f, P2 = 0.37409196f, P3 = 0.09678418f, P4 = -0.18628806f,
         P5 = 0.27886807f, P6 = -1.13520398f, P7 = 1.48851587f, P8 = -0.82215223f, P9 = 0.17087277f;
 
+    /// <summary>0.5·erfc(|x|/√2) = Φ(−|x|).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float NormalCdf(float x)
+    internal static float HalfErfc(float x)
     {
         float ax = MathF.Abs(x);
         float t = TwoSqrt2 / (TwoSqrt2 + ax);
-        float p = P9;
-        p = p * t + P8; // plain multiply and add: MathF.FusedMultiplyAdd is a software routine where the CPU has no FMA
-        p = p * t + P7;
-        p = p * t + P6;
-        p = p * t + P5;
-        p = p * t + P4;
-        p = p * t + P3;
-        p = p * t + P2;
-        p = p * t + P1;
-        p = p * t + P0;
-        float halfErfc = 0.5f * t * MathF.Exp(ax * ax * -0.5f + p);
-        return x < 0f ? halfErfc : 1f - halfErfc;
+        // Plain multiply and add: MathF.FusedMultiplyAdd is a software routine on a CPU without FMA.
+        float p = ((((((((P9 * t + P8) * t + P7) * t + P6) * t + P5) * t + P4) * t + P3) * t + P2) * t + P1) * t + P0;
+        return 0.5f * t * MathF.Exp(ax * ax * -0.5f + p);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector128<float> NormalCdf(Vector128<float> x)
+    internal static Vector128<float> HalfErfc(Vector128<float> x)
     {
         Vector128<float> ax = Vector128.Abs(x);
         Vector128<float> t = Vector128.Create(TwoSqrt2) / (Vector128.Create(TwoSqrt2) + ax);
@@ -92,12 +86,11 @@ internal static class ActivationOperators
         p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P2));
         p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P1));
         p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P0));
-        Vector128<float> halfErfc = Vector128.Create(0.5f) * t * Vector128.Exp(Vector128.MultiplyAddEstimate(ax * ax, Vector128.Create(-0.5f), p));
-        return Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), halfErfc, Vector128<float>.One - halfErfc);
+        return Vector128.Create(0.5f) * t * Vector128.Exp(Vector128.MultiplyAddEstimate(ax * ax, Vector128.Create(-0.5f), p));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> NormalCdf(Vector256<float> x)
+    internal static Vector256<float> HalfErfc(Vector256<float> x)
     {
         Vector256<float> ax = Vector256.Abs(x);
         Vector256<float> t = Vector256.Create(TwoSqrt2) / (Vector256.Create(TwoSqrt2) + ax);
@@ -111,12 +104,11 @@ internal static class ActivationOperators
         p = Vector256.MultiplyAddEstimate(p, t, Vector256.Create(P2));
         p = Vector256.MultiplyAddEstimate(p, t, Vector256.Create(P1));
         p = Vector256.MultiplyAddEstimate(p, t, Vector256.Create(P0));
-        Vector256<float> halfErfc = Vector256.Create(0.5f) * t * Vector256.Exp(Vector256.MultiplyAddEstimate(ax * ax, Vector256.Create(-0.5f), p));
-        return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), halfErfc, Vector256<float>.One - halfErfc);
+        return Vector256.Create(0.5f) * t * Vector256.Exp(Vector256.MultiplyAddEstimate(ax * ax, Vector256.Create(-0.5f), p));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> NormalCdf(Vector512<float> x)
+    internal static Vector512<float> HalfErfc(Vector512<float> x)
     {
         Vector512<float> ax = Vector512.Abs(x);
         Vector512<float> t = Vector512.Create(TwoSqrt2) / (Vector512.Create(TwoSqrt2) + ax);
@@ -130,70 +122,145 @@ internal static class ActivationOperators
         p = Vector512.MultiplyAddEstimate(p, t, Vector512.Create(P2));
         p = Vector512.MultiplyAddEstimate(p, t, Vector512.Create(P1));
         p = Vector512.MultiplyAddEstimate(p, t, Vector512.Create(P0));
-        Vector512<float> halfErfc = Vector512.Create(0.5f) * t * Vector512.Exp(Vector512.MultiplyAddEstimate(ax * ax, Vector512.Create(-0.5f), p));
-        return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), halfErfc, Vector512<float>.One - halfErfc);
+        return Vector512.Create(0.5f) * t * Vector512.Exp(Vector512.MultiplyAddEstimate(ax * ax, Vector512.Create(-0.5f), p));
     }
 
     /// <summary>gelu(x) = x·Φ(x). +∞ → +∞, −∞ → −∞·0 = NaN (as the scalar formula), NaN → NaN.</summary>
     internal readonly struct GeluOperator : IUnaryOperator
     {
-        public static float Invoke(float x) => x * NormalCdf(x);
-        public static Vector128<float> Invoke(Vector128<float> x) => x * NormalCdf(x);
-        public static Vector256<float> Invoke(Vector256<float> x) => x * NormalCdf(x);
-        public static Vector512<float> Invoke(Vector512<float> x) => x * NormalCdf(x);
+        public static float Invoke(float x)
+        {
+            float h = HalfErfc(x);
+            return x < 0f ? x * h : x - MathF.Min(x, Cap) * h;
+        }
+
+        public static Vector128<float> Invoke(Vector128<float> x)
+        {
+            Vector128<float> h = HalfErfc(x);
+            return Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), x * h,
+                x - Vector128.MinNative(x, Vector128.Create(Cap)) * h);
+        }
+
+        public static Vector256<float> Invoke(Vector256<float> x)
+        {
+            Vector256<float> h = HalfErfc(x);
+            return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), x * h,
+                x - Vector256.MinNative(x, Vector256.Create(Cap)) * h);
+        }
+
+        public static Vector512<float> Invoke(Vector512<float> x)
+        {
+            Vector512<float> h = HalfErfc(x);
+            return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), x * h,
+                x - Vector512.MinNative(x, Vector512.Create(Cap)) * h);
+        }
     }
 
-    /// <summary>laplace(x) = Φ((x − mu)/sigma). ±∞ → 1 or 0, NaN → NaN.</summary>
+    /// <summary>laplace(x) = Φ((x − mu)/sigma). −∞ → 0, +∞ → 1, NaN → NaN.</summary>
     internal readonly struct LaplaceOperator : IUnaryOperator
     {
         private const float Mu = (float)Activations.LaplaceMu, InverseSigma = (float)(1.0 / Activations.LaplaceSigma);
-        public static float Invoke(float x) => NormalCdf((x - Mu) * InverseSigma);
-        public static Vector128<float> Invoke(Vector128<float> x) => NormalCdf((x - Vector128.Create(Mu)) * Vector128.Create(InverseSigma));
-        public static Vector256<float> Invoke(Vector256<float> x) => NormalCdf((x - Vector256.Create(Mu)) * Vector256.Create(InverseSigma));
-        public static Vector512<float> Invoke(Vector512<float> x) => NormalCdf((x - Vector512.Create(Mu)) * Vector512.Create(InverseSigma));
+
+        public static float Invoke(float x)
+        {
+            float y = (x - Mu) * InverseSigma, h = HalfErfc(y);
+            return y < 0f ? h : 1f - h;
+        }
+
+        public static Vector128<float> Invoke(Vector128<float> x)
+        {
+            Vector128<float> y = (x - Vector128.Create(Mu)) * Vector128.Create(InverseSigma), h = HalfErfc(y);
+            return Vector128.ConditionalSelect(Vector128.LessThan(y, Vector128<float>.Zero), h, Vector128<float>.One - h);
+        }
+
+        public static Vector256<float> Invoke(Vector256<float> x)
+        {
+            Vector256<float> y = (x - Vector256.Create(Mu)) * Vector256.Create(InverseSigma), h = HalfErfc(y);
+            return Vector256.ConditionalSelect(Vector256.LessThan(y, Vector256<float>.Zero), h, Vector256<float>.One - h);
+        }
+
+        public static Vector512<float> Invoke(Vector512<float> x)
+        {
+            Vector512<float> y = (x - Vector512.Create(Mu)) * Vector512.Create(InverseSigma), h = HalfErfc(y);
+            return Vector512.ConditionalSelect(Vector512.LessThan(y, Vector512<float>.Zero), h, Vector512<float>.One - h);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // The sigmoid forms: x·σ(a·x) = x / (1 + exp(−a·x)), and gelu_new through 0.5·(1 + tanh(u)) = σ(2u):
-    //   gelu_new(x) = x / (1 + exp(−2u)), −2u = x·(−2k − 2k·0.044715·x²), k = √(2/π).
-    // exp overflowing to +∞ for very negative x gives x/∞ = −0 (the exact limit); x = −∞ gives −∞/∞ = NaN, as the
-    // scalar formulas do (−∞·0); x = +∞ gives ∞/1 = ∞; NaN propagates.
+    // The sigmoid forms x·σ(a·x) = x / (1 + e) with e = exp(−a·x), a > 0; gelu_new is one of them through
+    // 0.5·(1 + tanh(u)) = σ(2u), with −2u = x·(−2k − 2k·0.044715·x²), k = √(2/π).
+    // XSigmoid(x, e), r = 1/(1 + e):  x·r for x ≤ 0;  x − x·r·e for x > 0 (x·r·e = x·σ(−ax) is small there, so the
+    // result is one rounding of a value near x instead of x divided by a rounded 1 + e: half an ulp, not 1.2).
+    // Limits: exp overflowing to +∞ for very negative x gives r = 0 and x·0 = −0 (the exact limit); x = −∞ gives
+    // −∞·0 = NaN, as the scalar formulas x/(1 + exp(−ax)) do (−∞/∞); x = +∞ gives e = 0 and, with x capped at 64
+    // in the correction, ∞ − 0 = ∞; NaN propagates.
     // ---------------------------------------------------------------------------------------------------------
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float XSigmoid(float x, float e)
+    {
+        float r = 1f / (1f + e);
+        return x > 0f ? x - MathF.Min(x, Cap) * r * e : x * r;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> XSigmoid(Vector128<float> x, Vector128<float> e)
+    {
+        Vector128<float> r = Vector128<float>.One / (Vector128<float>.One + e);
+        return Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero),
+            x - Vector128.MinNative(x, Vector128.Create(Cap)) * r * e, x * r);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> XSigmoid(Vector256<float> x, Vector256<float> e)
+    {
+        Vector256<float> r = Vector256<float>.One / (Vector256<float>.One + e);
+        return Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero),
+            x - Vector256.MinNative(x, Vector256.Create(Cap)) * r * e, x * r);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> XSigmoid(Vector512<float> x, Vector512<float> e)
+    {
+        Vector512<float> r = Vector512<float>.One / (Vector512<float>.One + e);
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero),
+            x - Vector512.MinNative(x, Vector512.Create(Cap)) * r * e, x * r);
+    }
 
     /// <summary>silu(x) = x·σ(x).</summary>
     internal readonly struct SiluOperator : IUnaryOperator
     {
-        public static float Invoke(float x) => x / (1f + MathF.Exp(-x));
-        public static Vector128<float> Invoke(Vector128<float> x) => x / (Vector128<float>.One + Vector128.Exp(-x));
-        public static Vector256<float> Invoke(Vector256<float> x) => x / (Vector256<float>.One + Vector256.Exp(-x));
-        public static Vector512<float> Invoke(Vector512<float> x) => x / (Vector512<float>.One + Vector512.Exp(-x));
+        public static float Invoke(float x) => XSigmoid(x, MathF.Exp(-x));
+        public static Vector128<float> Invoke(Vector128<float> x) => XSigmoid(x, Vector128.Exp(-x));
+        public static Vector256<float> Invoke(Vector256<float> x) => XSigmoid(x, Vector256.Exp(-x));
+        public static Vector512<float> Invoke(Vector512<float> x) => XSigmoid(x, Vector512.Exp(-x));
     }
 
     /// <summary>quick_gelu(x) = x·σ(1.702·x).</summary>
     internal readonly struct QuickGeluOperator : IUnaryOperator
     {
         private const float MinusA = -1.702f;
-        public static float Invoke(float x) => x / (1f + MathF.Exp(MinusA * x));
-        public static Vector128<float> Invoke(Vector128<float> x) => x / (Vector128<float>.One + Vector128.Exp(Vector128.Create(MinusA) * x));
-        public static Vector256<float> Invoke(Vector256<float> x) => x / (Vector256<float>.One + Vector256.Exp(Vector256.Create(MinusA) * x));
-        public static Vector512<float> Invoke(Vector512<float> x) => x / (Vector512<float>.One + Vector512.Exp(Vector512.Create(MinusA) * x));
+        public static float Invoke(float x) => XSigmoid(x, MathF.Exp(MinusA * x));
+        public static Vector128<float> Invoke(Vector128<float> x) => XSigmoid(x, Vector128.Exp(Vector128.Create(MinusA) * x));
+        public static Vector256<float> Invoke(Vector256<float> x) => XSigmoid(x, Vector256.Exp(Vector256.Create(MinusA) * x));
+        public static Vector512<float> Invoke(Vector512<float> x) => XSigmoid(x, Vector512.Exp(Vector512.Create(MinusA) * x));
     }
 
-    /// <summary>gelu_new(x) = 0.5·x·(1 + tanh(k·(x + 0.044715·x³))) = x / (1 + exp(−2k·x·(1 + 0.044715·x²))).</summary>
+    /// <summary>gelu_new(x) = 0.5·x·(1 + tanh(k·(x + 0.044715·x³))) = x·σ(2k·x·(1 + 0.044715·x²)).</summary>
     internal readonly struct GeluTanhOperator : IUnaryOperator
     {
         private const float MinusTwoK = (float)(-2.0 * 0.79788456080286535588);
         private const float MinusTwoKC = (float)(-2.0 * 0.79788456080286535588 * 0.044715);
 
-        public static float Invoke(float x) => x / (1f + MathF.Exp(x * (x * x * MinusTwoKC + MinusTwoK)));
+        public static float Invoke(float x) => XSigmoid(x, MathF.Exp(x * (x * x * MinusTwoKC + MinusTwoK)));
 
         public static Vector128<float> Invoke(Vector128<float> x) =>
-            x / (Vector128<float>.One + Vector128.Exp(x * Vector128.MultiplyAddEstimate(x * x, Vector128.Create(MinusTwoKC), Vector128.Create(MinusTwoK))));
+            XSigmoid(x, Vector128.Exp(x * Vector128.MultiplyAddEstimate(x * x, Vector128.Create(MinusTwoKC), Vector128.Create(MinusTwoK))));
 
         public static Vector256<float> Invoke(Vector256<float> x) =>
-            x / (Vector256<float>.One + Vector256.Exp(x * Vector256.MultiplyAddEstimate(x * x, Vector256.Create(MinusTwoKC), Vector256.Create(MinusTwoK))));
+            XSigmoid(x, Vector256.Exp(x * Vector256.MultiplyAddEstimate(x * x, Vector256.Create(MinusTwoKC), Vector256.Create(MinusTwoK))));
 
         public static Vector512<float> Invoke(Vector512<float> x) =>
-            x / (Vector512<float>.One + Vector512.Exp(x * Vector512.MultiplyAddEstimate(x * x, Vector512.Create(MinusTwoKC), Vector512.Create(MinusTwoK))));
+            XSigmoid(x, Vector512.Exp(x * Vector512.MultiplyAddEstimate(x * x, Vector512.Create(MinusTwoKC), Vector512.Create(MinusTwoK))));
     }
 }

@@ -1,0 +1,135 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using AlbertAot;
+using AlbertAot.Weights;
+
+namespace AlbertCli;
+
+internal static class Program
+{
+    private const string Usage = """
+        AlbertCli: an ALBERT checkpoint compiled into this program.
+
+        Usage:
+          AlbertCli info
+              the compiled config and heads
+          AlbertCli forward --input IN.safetensors --output OUT.safetensors
+              reads I64 input_ids [batch, seq] and optional token_type_ids / attention_mask (HF's defaults when absent);
+              writes F32 last_hidden_state, pooler_output (when the checkpoint has a pooler) and mlm_logits (when it has
+              the MLM head): the parity check against HuggingFace
+        """;
+
+    public static int Main(string[] args)
+    {
+#if ALBERT_BUNDLED_CHECKPOINT
+        Console.Error.WriteLine(
+            "note: AlbertCli was built with its bundled random checkpoint (samples/AlbertCli/bundled-checkpoint), not albert-base-v1: " +
+            "its outputs are meaningless. Get the real weights with `weights/download.sh` and rebuild, or build with -p:AlbertCheckpoint=DIR.");
+#endif
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            return args[0] switch
+            {
+                "info" => Info(),
+                "forward" => Forward(Options.Parse(args[1..], "--input", "--output")),
+                _ => Fail($"unknown verb '{args[0]}'.\n\n{Usage}"),
+            };
+        }
+        catch (CliException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or InvalidOperationException or IOException or AlbertCheckpointException)
+        {
+            return Fail(e.Message);
+        }
+    }
+
+    private static int Info()
+    {
+        var model = new CliModel();
+        AlbertConfig c = model.Config;
+        Console.WriteLine($"checkpoint            {c.CheckpointName}");
+        Console.WriteLine($"vocab_size            {c.VocabSize}");
+        Console.WriteLine($"embedding_size        {c.EmbeddingSize}");
+        Console.WriteLine($"hidden_size           {c.HiddenSize}");
+        Console.WriteLine($"num_hidden_layers     {c.NumHiddenLayers} ({c.NumHiddenGroups} group(s) x {c.InnerGroupNum} inner)");
+        Console.WriteLine($"num_attention_heads   {c.NumAttentionHeads}");
+        Console.WriteLine($"intermediate_size     {c.IntermediateSize}");
+        Console.WriteLine($"max_position          {c.MaxPositionEmbeddings}");
+        Console.WriteLine($"hidden_act            {c.HiddenAct}");
+        Console.WriteLine($"pooler                {(model.HasPooler ? "yes" : "no")}");
+        Console.WriteLine($"mlm head              {(model.HasMlmHead ? "yes" : "no")}");
+        Console.WriteLine($"tokenizer             {(CliModel.HasTokenizer ? "embedded spiece.model" : "none (ids only)")}");
+        return 0;
+    }
+
+    private static int Forward(Options options)
+    {
+        var model = new CliModel();
+        SafetensorsFile input = SafetensorsFile.Read(options.Require("--input"));
+        if (!input.Contains("input_ids")) throw new CliException($"{options.Require("--input")} has no input_ids tensor.");
+        int[] shape = input.Shape("input_ids");
+        if (shape.Length != 2) throw new CliException($"input_ids has shape [{string.Join(", ", shape)}]; expected [batch, sequence].");
+        foreach (string name in new[] { "token_type_ids", "attention_mask" })
+            if (input.Contains(name) && !input.Shape(name).AsSpan().SequenceEqual(shape))
+                throw new CliException($"{name} has shape [{string.Join(", ", input.Shape(name))}] but input_ids has [{string.Join(", ", shape)}].");
+
+        var inputs = new AlbertInputs(shape[0], shape[1], input.ReadInt64s("input_ids"),
+            input.Contains("token_type_ids") ? input.ReadInt64s("token_type_ids") : null,
+            input.Contains("attention_mask") ? input.ReadInt64s("attention_mask") : null);
+        AlbertOutputKinds kinds = AlbertOutputKinds.LastHiddenState
+            | (model.HasPooler ? AlbertOutputKinds.PoolerOutput : 0)
+            | (model.HasMlmHead ? AlbertOutputKinds.MlmLogits : 0);
+        AlbertOutputs outputs = model.Forward(inputs, kinds);
+
+        var tensors = new List<SafetensorsTensor>();
+        Add(tensors, "last_hidden_state", outputs.LastHiddenState);
+        Add(tensors, "pooler_output", outputs.PoolerOutput);
+        Add(tensors, "mlm_logits", outputs.MlmLogits);
+        SafetensorsFile.Write(options.Require("--output"), tensors);
+        Console.WriteLine($"wrote {string.Join(", ", tensors.ConvertAll(t => $"{t.Name} [{string.Join(", ", t.Shape)}]"))} to {options.Require("--output")}");
+        return 0;
+    }
+
+    private static void Add(List<SafetensorsTensor> tensors, string name, FloatTensor? tensor)
+    {
+        if (tensor is not null) tensors.Add(SafetensorsTensor.FromSingles(name, tensor.Data, tensor.Shape));
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return 1;
+    }
+}
+
+/// <summary>A usage error with the message to print.</summary>
+internal sealed class CliException(string message) : Exception(message);
+
+/// <summary>"--name value" pairs, only the names a verb accepts.</summary>
+internal sealed class Options
+{
+    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+
+    public static Options Parse(string[] args, params string[] names)
+    {
+        var options = new Options();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (Array.IndexOf(names, args[i]) < 0) throw new CliException($"unknown option '{args[i]}'; this verb takes {string.Join(", ", names)}.");
+            if (i + 1 >= args.Length) throw new CliException($"option {args[i]} needs a value.");
+            options._values[args[i]] = args[++i];
+        }
+        return options;
+    }
+
+    public string Require(string name) =>
+        _values.TryGetValue(name, out string? value) ? value : throw new CliException($"missing option {name}.");
+}
