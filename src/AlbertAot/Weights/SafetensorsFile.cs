@@ -9,6 +9,7 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace AlbertAot.Weights;
 
@@ -98,26 +99,23 @@ public static class SafetensorsDTypes
 /// </summary>
 public sealed class SafetensorsTensor
 {
-    private readonly int[] _shape;
-
     /// <summary>A tensor over bytes already in safetensors layout.</summary>
     /// <exception cref="ArgumentException">A dimension is negative or <paramref name="data"/> does not hold exactly the shape's elements.</exception>
     public SafetensorsTensor(string name, SafetensorsDType dtype, ReadOnlySpan<int> shape, ReadOnlyMemory<byte> data)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        long elementCount = CountElements(name, shape);
-        long byteLength = elementCount * dtype.ElementSize();
+        CheckDimensions(name, shape);
+        long? byteLength = ByteLength(shape, dtype.ElementSize());
         if (data.Length != byteLength)
         {
             throw new ArgumentException(
-                $"Tensor '{name}': {dtype.HeaderName()} {FormatShape(shape)} needs {byteLength} bytes but {data.Length} were given.",
+                $"Tensor '{name}': {dtype.HeaderName()} {FormatShape(shape)} needs {FormatCount(byteLength)} bytes but {data.Length} were given.",
                 nameof(data));
         }
         Name = name;
         DType = dtype;
-        _shape = shape.ToArray();
-        Shape = Array.AsReadOnly(_shape);
-        ElementCount = elementCount;
+        Shape = Array.AsReadOnly(shape.ToArray());
+        ElementCount = data.Length / dtype.ElementSize();
         Data = data;
     }
 
@@ -277,25 +275,41 @@ public sealed class SafetensorsTensor
 
     private string Describe(string? source) => source is null ? $"Tensor '{Name}'" : $"Tensor '{Name}' of '{source}'";
 
-    private static long CountElements(string name, ReadOnlySpan<int> shape)
+    /// <summary>Bytes a tensor of non-negative <paramref name="shape"/> takes, or null when that exceeds a long.</summary>
+    internal static long? ByteLength(ReadOnlySpan<int> shape, int elementSize)
     {
-        long count = 1;
+        if (shape.Contains(0))
+            return 0;
+        long length = elementSize;
+        foreach (int dimension in shape)
+        {
+            if (length > long.MaxValue / dimension)
+                return null;
+            length *= dimension;
+        }
+        return length;
+    }
+
+    internal static string FormatCount(long? count) => count?.ToString() ?? $"more than {long.MaxValue}";
+
+    private static void CheckDimensions(string name, ReadOnlySpan<int> shape)
+    {
         foreach (int dimension in shape)
         {
             if (dimension < 0)
                 throw new ArgumentException($"Tensor '{name}': shape {FormatShape(shape)} has a negative dimension.", nameof(shape));
-            count = checked(count * dimension);
         }
-        return count;
     }
 
     private static void CheckValueCount(string name, int valueCount, ReadOnlySpan<int> shape)
     {
-        long elementCount = CountElements(name, shape);
+        CheckDimensions(name, shape);
+        long? elementCount = ByteLength(shape, elementSize: 1);
         if (valueCount != elementCount)
         {
             throw new ArgumentException(
-                $"Tensor '{name}': {valueCount} values given for shape {FormatShape(shape)} of {elementCount} elements.", nameof(shape));
+                $"Tensor '{name}': {valueCount} values given for shape {FormatShape(shape)} of {FormatCount(elementCount)} elements.",
+                nameof(shape));
         }
     }
 }
@@ -313,9 +327,6 @@ public sealed class SafetensorsFile
     public const int MaxHeaderLength = 100_000_000;
 
     private const string MetadataKey = "__metadata__";
-
-    // Times the largest element size (8) this still fits a long.
-    private const long MaxElementCount = long.MaxValue / 8;
 
     private readonly Dictionary<string, SafetensorsTensor> _tensorsByName;
 
@@ -390,6 +401,9 @@ public sealed class SafetensorsFile
 
         int dataStart = 8 + (int)headerLength;
         ReadOnlyMemory<byte> data = bytes.Slice(dataStart);
+        // The JSON parser checks UTF-8 only when a string is decoded, and then throws InvalidOperationException.
+        if (!Utf8.IsValid(span.Slice(8, (int)headerLength)))
+            throw Invalid($"The header of '{source}' is not valid UTF-8.");
         JsonDocument header;
         try
         {
@@ -544,7 +558,6 @@ public sealed class SafetensorsFile
         if (shapeElement.ValueKind != JsonValueKind.Array)
             throw Invalid($"{where} has a 'shape' that is a JSON {Kind(shapeElement)}, not an array.");
         int[] shape = new int[shapeElement.GetArrayLength()];
-        long elementCount = 1;
         for (int i = 0; i < shape.Length; i++)
         {
             JsonElement dimension = shapeElement[i];
@@ -555,8 +568,6 @@ public sealed class SafetensorsFile
             if (value > int.MaxValue)
                 throw Invalid($"{where} has shape dimension {i} = {value}, larger than {int.MaxValue}.");
             shape[i] = (int)value;
-            // A count past any possible data length only has to compare unequal: capping it avoids overflow on absurd shapes.
-            elementCount = value == 0 || elementCount <= MaxElementCount / value ? elementCount * value : MaxElementCount;
         }
 
         if (!entry.TryGetProperty("data_offsets", out JsonElement offsetsElement))
@@ -570,11 +581,12 @@ public sealed class SafetensorsFile
         if (end > dataLength)
             throw Invalid($"{where} has data_offsets [{begin}, {end}] beyond the {dataLength} bytes of data after the header.");
 
-        long expectedLength = elementCount * dtype.ElementSize();
+        long? expectedLength = SafetensorsTensor.ByteLength(shape, dtype.ElementSize());
         if (end - begin != expectedLength)
         {
             throw Invalid(
-                $"{where} spans {end - begin} bytes but {dtype.HeaderName()} {SafetensorsTensor.FormatShape(shape)} takes {expectedLength}.");
+                $"{where} spans {end - begin} bytes but {dtype.HeaderName()} {SafetensorsTensor.FormatShape(shape)} takes " +
+                $"{SafetensorsTensor.FormatCount(expectedLength)}.");
         }
         return new HeaderEntry(name, dtype, shape, begin, end, index);
     }
