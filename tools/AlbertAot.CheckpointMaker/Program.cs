@@ -45,7 +45,8 @@ internal static class Program
     {
         if (args.Length == 0 || Array.Exists(args, arg => arg is "--help" or "-h"))
         {
-            Console.WriteLine(Usage);
+            // Asked for, the usage is the output; given no arguments, it is the error.
+            (args.Length == 0 ? Console.Error : Console.Out).WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
 

@@ -71,9 +71,9 @@ public static class GeneratorHarness
     public static GeneratorRun Run(Checkpoint checkpoint, params string[] sources) => Run(new[] { checkpoint }, sources);
 
     public static GeneratorRun Run(IEnumerable<Checkpoint> checkpoints, params string[] sources) =>
-        Run(checkpoints, WeightsDirectory, sources);
+        RunWithWeightsDirectory(checkpoints, WeightsDirectory, sources);
 
-    public static GeneratorRun Run(IEnumerable<Checkpoint> checkpoints, string? weightsDirectory, params string[] sources)
+    public static GeneratorRun RunWithWeightsDirectory(IEnumerable<Checkpoint> checkpoints, string? weightsDirectory, params string[] sources)
     {
         if (sources.Length == 0) sources = new[] { ModelSource(checkpoints.FirstOrDefault()?.Name ?? "m") };
         var (texts, options) = Inputs(checkpoints, weightsDirectory);

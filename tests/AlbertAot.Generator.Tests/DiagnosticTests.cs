@@ -1,0 +1,598 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using AlbertAot.Generator.Diagnostics;
+using AlbertAot.Generator.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace AlbertAot.Generator.Tests;
+
+/// <summary>
+/// Every diagnostic id with a checkpoint or class broken the way it describes: the id, the severity, nothing generated
+/// for errors, and a message that names the checkpoint, the file, field or tensor, and what was expected against what
+/// was found. Test names start with the id they pin (a test below checks every id has one).
+/// </summary>
+public class DiagnosticTests
+{
+    private const string Safetensors = CheckpointBuilder.Root + "m/model.safetensors";
+    private const string ConfigPath = CheckpointBuilder.Root + "m/config.json";
+    private const string Layer0 = "albert.encoder.albert_layer_groups.0.albert_layers.0.";
+
+    private static CheckpointBuilder Tiny(string name = "m") => new(name, Configs.Tiny);
+
+    private static Diagnostic Single(CheckpointBuilder builder, string id, string? source = null)
+    {
+        Checkpoint checkpoint = builder.Build();
+        GeneratorRun run = source is null ? GeneratorHarness.Run(checkpoint) : GeneratorHarness.Run(checkpoint, source);
+        Diagnostic d = run.Single(id);
+        Assert.Equal(AlbertDiagnostics.ById(id).DefaultSeverity, d.Severity);
+        Assert.Equal("AlbertAot", d.Descriptor.Category);
+        return d;
+    }
+
+    private static string Message(CheckpointBuilder builder, string id, string? source = null) =>
+        GeneratorRun.Message(Single(builder, id, source));
+
+    private static Diagnostic SingleForSource(string source, string id)
+    {
+        GeneratorRun run = GeneratorHarness.Run(new[] { Tiny().Build() }, source);
+        Diagnostic d = run.Single(id);
+        Assert.Equal(AlbertDiagnostics.ById(id).DefaultSeverity, d.Severity);
+        return d;
+    }
+
+    // ---- ALB0001: no such checkpoint ----
+
+    [Fact]
+    public void Alb0001_UnknownName_ListsDeclaredCheckpoints()
+    {
+        GeneratorRun run = GeneratorHarness.Run(new[] { Tiny("beta").Build(), Tiny("alpha").Build() }, GeneratorHarness.ModelSource("nope"));
+        Diagnostic d = run.Single("ALB0001");
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Equal("[AlbertModel(\"nope\")] names no checkpoint: the project declares 'alpha', 'beta'; add <AlbertCheckpoint Include=\"DIR\" Name=\"nope\" /> to declare it",
+            GeneratorRun.Message(d));
+    }
+
+    [Fact]
+    public void Alb0001_NoCheckpointDeclared_NamesTheDefaultWeightsFolder()
+    {
+        GeneratorRun run = GeneratorHarness.RunWithWeightsDirectory(Array.Empty<Checkpoint>(), "/repo/weights/", GeneratorHarness.ModelSource("albert-base-v2"));
+        string message = GeneratorRun.Message(run.Single("ALB0001"));
+        Assert.Contains("declares no AlbertCheckpoint item", message);
+        Assert.Contains("'" + Path.Combine("/repo/weights/", "albert-base-v2") + "' holds no config.json", message);
+    }
+
+    [Fact]
+    public void Alb0001_IsCaseSensitive()
+    {
+        GeneratorRun run = GeneratorHarness.Run(new[] { Tiny("Albert").Build() }, GeneratorHarness.ModelSource("albert"));
+        Assert.Contains("'Albert'", GeneratorRun.Message(run.Single("ALB0001")));
+    }
+
+    [Fact]
+    public void Alb0001_IsReportedAtTheAttribute()
+    {
+        const string source = "namespace App;\n\n[AlbertAot.AlbertModel(\"nope\")]\npublic partial class M;\n";
+        Diagnostic d = GeneratorHarness.Run(new[] { Tiny().Build() }, source).Single("ALB0001");
+        FileLinePositionSpan span = d.Location.GetLineSpan();
+        Assert.Equal("/src/app/Source0.cs", span.Path);
+        Assert.Equal(2, span.StartLinePosition.Line);
+        Assert.Equal("AlbertAot.AlbertModel(\"nope\")", source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length));
+    }
+
+    // ---- ALB0002: file missing ----
+
+    [Fact]
+    public void Alb0002_ConfigJsonMissing()
+    {
+        Assert.Equal($"Checkpoint 'm': config.json not found at '{ConfigPath}'", Message(Tiny().WithConfigMissing(), "ALB0002"));
+    }
+
+    [Fact]
+    public void Alb0002_ModelSafetensorsMissing()
+    {
+        Assert.Equal($"Checkpoint 'm': model.safetensors not found at '{Safetensors}'", Message(Tiny().WithSafetensorsLength(-1), "ALB0002"));
+    }
+
+    [Fact]
+    public void Alb0002_BothMissing_ReportsBoth()
+    {
+        Checkpoint checkpoint = Tiny().WithConfigMissing().WithSafetensorsLength(-1).Build();
+        GeneratorRun run = GeneratorHarness.Run(checkpoint).AssertNoCrash();
+        Assert.Equal(new[] { "ALB0002", "ALB0002" }, run.Diagnostics.Select(d => d.Id));
+        Assert.Contains(run.Diagnostics, d => GeneratorRun.Message(d).Contains("config.json not found"));
+        Assert.Contains(run.Diagnostics, d => GeneratorRun.Message(d).Contains("model.safetensors not found"));
+        Assert.Empty(run.Sources);
+    }
+
+    // ---- ALB0003: file unreadable ----
+
+    [Fact]
+    public void Alb0003_ConfigNotPassedAsAdditionalFile()
+    {
+        Assert.Equal($"Checkpoint 'm': cannot read '{ConfigPath}': it was not passed to the compiler as an AdditionalFiles item",
+            Message(Tiny().WithConfigNotPassed(), "ALB0003"));
+    }
+
+    [Fact]
+    public void Alb0003_CompilerCouldNotReadConfig()
+    {
+        Assert.Equal($"Checkpoint 'm': cannot read '{ConfigPath}': the compiler could not read it",
+            Message(Tiny().WithConfigFileText(null), "ALB0003"));
+    }
+
+    // ---- ALB0004: invalid JSON ----
+
+    [Theory]
+    [InlineData("{ \"vocab_size\": 100, }", "expected a string key at line 1, column 22")]
+    [InlineData("{ \"vocab_size\": 100", "expected ',' or '}' in an object at line 1, column 20")]
+    [InlineData("{\n  \"hidden_size\": 16,\n  \"hidden_size\": 32\n}", "duplicate key \"hidden_size\"")]
+    [InlineData("{ \"hidden_act\": 'gelu' }", "unexpected character ''' at line 1, column 17")]
+    [InlineData("{ \"vocab_size\": 0x10 }", "expected ',' or '}' in an object")]
+    [InlineData("{ \"vocab_size\": NaN }", "unexpected character 'N'")]
+    [InlineData("{} {}", "unexpected text after the top-level value")]
+    public void Alb0004_InvalidJson_SaysWhereAndWhy(string config, string why)
+    {
+        string message = Message(Tiny().WithConfigFileText(config), "ALB0004");
+        Assert.StartsWith($"Checkpoint 'm': '{ConfigPath}' is not valid JSON: ", message);
+        Assert.Contains(why, message);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  \r\n\t ")]
+    public void Alb0004_EmptyFile(string config)
+    {
+        Assert.Equal($"Checkpoint 'm': '{ConfigPath}' is not valid JSON: the file is empty", Message(Tiny().WithConfigFileText(config), "ALB0004"));
+    }
+
+    [Fact]
+    public void Alb0004_NestingTooDeep_IsAnErrorNotAStackOverflow()
+    {
+        string config = "{\"x\":" + new string('[', 100_000) + new string(']', 100_000) + "}";
+        Assert.Contains("nesting deeper than 64 levels", Message(Tiny().WithConfigFileText(config), "ALB0004"));
+    }
+
+    // ---- ALB0005: invalid config value ----
+
+    public static IEnumerable<object?[]> InvalidValues => new[]
+    {
+        new object?[] { "hidden_size", "16", "is \"16\", expected an integer" },
+        new object?[] { "num_attention_heads", 0, "is 0, expected a positive integer" },
+        new object?[] { "vocab_size", -5, "is -5, expected a positive integer" },
+        new object?[] { "num_hidden_layers", 12.5, "is 12.5, expected an integer" },
+        new object?[] { "num_hidden_layers", 3_000_000_000L, "is 3000000000, larger than any supported size" },
+        new object?[] { "intermediate_size", true, "is true, expected an integer" },
+        new object?[] { "embedding_size", null, "is null, expected an integer" },
+        new object?[] { "max_position_embeddings", new[] { 512 }, "is an array, expected an integer" },
+        new object?[] { "layer_norm_eps", 0, "is 0, expected a positive number" },
+        new object?[] { "layer_norm_eps", -1e-12, "is -1E-12, expected a positive number" },
+        new object?[] { "layer_norm_eps", "1e-12", "is \"1e-12\", expected a number" },
+        new object?[] { "pad_token_id", 100, "is 100, outside the vocabulary of 100" },
+        new object?[] { "pad_token_id", -1, "is -1, expected a non-negative integer" },
+        new object?[] { "architectures", "AlbertModel", "is \"AlbertModel\", expected an array of class names" },
+        new object?[] { "architectures", new object[] { 1 }, "is an array, expected an array of class names" },
+        new object?[] { "model_type", 5, "is 5, expected a string" },
+        new object?[] { "position_embedding_type", false, "is false, expected a string" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidValues))]
+    public void Alb0005_WrongTypeOrRange_NamesFieldAndValue(string field, object? value, string what)
+    {
+        Assert.Equal($"Checkpoint 'm': config.json field '{field}' {what}",
+            Message(Tiny().WithConfigFileText(Configs.With(Configs.Tiny, (field, value))), "ALB0005"));
+    }
+
+    [Theory]
+    [InlineData("[1, 2]", "is an array")]
+    [InlineData("42", "is 42")]
+    [InlineData("\"config\"", "is \"config\"")]
+    [InlineData("null", "is null")]
+    public void Alb0005_RootNotAnObject(string config, string what)
+    {
+        Assert.Equal($"Checkpoint 'm': config.json field '(root)' {what}: config.json must hold a JSON object",
+            Message(Tiny().WithConfigFileText(config), "ALB0005"));
+    }
+
+    [Fact]
+    public void Alb0005_SeveralBadFields_AreAllReported()
+    {
+        string config = Configs.With(Configs.Tiny, ("hidden_size", "x"), ("vocab_size", 0));
+        GeneratorRun run = GeneratorHarness.Run(Tiny().WithConfigFileText(config).Build()).AssertNoCrash();
+        Assert.Equal(2, run.Diagnostics.Count(d => d.Id == "ALB0005"));
+        Assert.Empty(run.Sources);
+    }
+
+    // ---- ALB0006: unsupported config value ----
+
+    [Theory]
+    [InlineData("position_embedding_type", "relative_key", "\"absolute\" position embeddings only")]
+    [InlineData("position_embedding_type", "relative_key_query", "\"absolute\" position embeddings only")]
+    [InlineData("model_type", "bert", "this is not an ALBERT checkpoint (model_type must be \"albert\")")]
+    [InlineData("hidden_act", "swiglu", "supported activations are gelu, gelu_10, gelu_accurate")]
+    public void Alb0006_UnsupportedValue(string field, string value, string why)
+    {
+        string message = Message(Tiny().WithConfigFileText(Configs.With(Configs.Tiny, (field, value))), "ALB0006");
+        Assert.StartsWith($"Checkpoint 'm': config.json field '{field}' = \"{value}\" is not supported: ", message);
+        Assert.Contains(why, message);
+    }
+
+    [Fact]
+    public void Alb0006_WeightMatrixBeyondInt32Elements()
+    {
+        // 20,000,000 × 128 word embeddings = 2.56e9 elements.
+        string config = Configs.With(Configs.Tiny, ("vocab_size", 20_000_000), ("embedding_size", 128));
+        Assert.Equal("Checkpoint 'm': config.json field 'vocab_size' = 2560000000 is not supported: a weight matrix of this config would exceed 2^31 - 1 elements",
+            Message(new CheckpointBuilder("m", config), "ALB0006"));
+    }
+
+    // ---- ALB0007 ----
+
+    [Fact]
+    public void Alb0007_HiddenSizeNotDivisibleByHeads()
+    {
+        string config = Configs.With(Configs.Tiny, ("hidden_size", 18), ("num_attention_heads", 4));
+        Assert.Equal("Checkpoint 'm': hidden_size 18 is not a multiple of num_attention_heads 4 (config.json)",
+            Message(new CheckpointBuilder("m", config), "ALB0007"));
+    }
+
+    // ---- ALB0008 ----
+
+    [Theory]
+    [InlineData(12, 3, 5, 4)]
+    [InlineData(12, 5, 3, 2)]
+    [InlineData(2, 3, 1, 0)]
+    public void Alb0008_InnerGroupNumLargerThanLayersPerGroup(int layers, int groups, int inner, int perGroup)
+    {
+        string config = Configs.With(Configs.Tiny, ("num_hidden_layers", layers), ("num_hidden_groups", groups), ("inner_group_num", inner));
+        Assert.Equal($"Checkpoint 'm': inner_group_num {inner} is larger than the {perGroup} layer(s) per group (int(num_hidden_layers {layers} / num_hidden_groups {groups})): HF's forward raises IndexError on this config",
+            Message(new CheckpointBuilder("m", config), "ALB0008"));
+    }
+
+    // ---- ALB0009: corrupt header ----
+
+    [Fact]
+    public void Alb0009_HeaderErrorFromTheBuildTask()
+    {
+        const string error = "the file is 4 bytes, shorter than the 8-byte header length field";
+        Assert.Equal($"Checkpoint 'm': the safetensors header of '{Safetensors}' is invalid: {error}",
+            Message(Tiny().WithHeaderError(error), "ALB0009"));
+    }
+
+    [Theory]
+    [InlineData("truncated", "the header is not JSON: ")]
+    [InlineData("empty", "the header is not JSON: unexpected end of text, expected a value at line 1, column 1")]
+    [InlineData("array", "the header is an array, expected a JSON object of tensors")]
+    [InlineData("string", "the header is \"x\", expected a JSON object of tensors")]
+    [InlineData("metadata", "__metadata__ must be an object of strings")]
+    [InlineData("duplicate", "the header is not JSON: duplicate key \"albert.pooler.bias\"")]
+    public void Alb0009_HeaderNotAnObjectOfTensors(string corruption, string what)
+    {
+        CheckpointBuilder builder = corruption switch
+        {
+            "truncated" => Tiny().WithHeaderTransform(h => h.Substring(0, h.Length / 2)),
+            "empty" => Tiny().WithHeaderText(""),
+            "array" => Tiny().WithHeaderText("[]"),
+            "string" => Tiny().WithHeaderText("\"x\""),
+            "metadata" => Tiny().WithHeaderTransform(h => h.Replace("{\"format\":\"pt\"}", "{\"format\":1}")),
+            "duplicate" => Tiny().WithHeaderTransform(h => h.Replace("{\"__metadata__\":{\"format\":\"pt\"},", "{\"__metadata__\":{\"format\":\"pt\"},\"albert.pooler.bias\":{},")),
+            _ => throw new ArgumentException(corruption),
+        };
+        string message = Message(builder, "ALB0009");
+        Assert.StartsWith($"Checkpoint 'm': the safetensors header of '{Safetensors}' is invalid: ", message);
+        Assert.Contains(what, message);
+    }
+
+    [Fact]
+    public void Alb0009_DataSectionLongerThanTheTensors()
+    {
+        Checkpoint valid = Tiny().Build();
+        long data = valid.SafetensorsLength - 8 - valid.HeaderLength;
+        Assert.Equal($"Checkpoint 'm': the safetensors header of '{Safetensors}' is invalid: the tensors cover {data} data bytes but the file holds {data + 16} after the header",
+            Message(Tiny().WithSafetensorsLength(valid.SafetensorsLength + 16), "ALB0009"));
+    }
+
+    // ---- ALB0010: invalid tensor layout ----
+
+    private static string LayoutMessage(CheckpointBuilder builder, string tensor)
+    {
+        string message = Message(builder, "ALB0010");
+        Assert.StartsWith($"Checkpoint 'm': tensor '{tensor}' in '{Safetensors}' ", message);
+        return message.Substring($"Checkpoint 'm': tensor '{tensor}' in '{Safetensors}' ".Length);
+    }
+
+    [Fact]
+    public void Alb0010_OffsetsBeyondTheFile()
+    {
+        Checkpoint valid = Tiny().Build();
+        HeaderTensor last = valid.Tensors.OrderBy(t => t.End).Last();
+        long data = valid.SafetensorsLength - 8 - valid.HeaderLength;
+        string what = LayoutMessage(Tiny().AfterLayout(ts => ts.Single(t => t.Name == last.Name).End += 4), last.Name);
+        Assert.Equal($"has data_offsets [{last.Begin}, {last.End + 4}] beyond the {data} data bytes of the {valid.SafetensorsLength}-byte file", what);
+    }
+
+    [Fact]
+    public void Alb0010_EndBeforeBegin()
+    {
+        const string tensor = Layer0 + "ffn.bias";
+        HeaderTensor t = Tiny().Build().Tensor(tensor);
+        string what = LayoutMessage(Tiny().AfterLayout(ts =>
+        {
+            HeaderTensor x = ts.Single(x => x.Name == tensor);
+            (x.Begin, x.End) = (x.End, x.Begin);
+        }), tensor);
+        Assert.Equal($"has data_offsets [{t.End}, {t.Begin}] with end before begin", what);
+    }
+
+    [Fact]
+    public void Alb0010_OverlappingTensors()
+    {
+        HeaderTensor bias = Tiny().Build().Tensor("albert.embeddings.LayerNorm.bias");
+        string what = LayoutMessage(Tiny().AfterLayout(ts =>
+        {
+            HeaderTensor weight = ts.Single(x => x.Name == "albert.embeddings.LayerNorm.weight");
+            (weight.Begin, weight.End) = (bias.Begin, bias.End);
+        }), "albert.embeddings.LayerNorm.weight");
+        Assert.Equal($"overlaps 'albert.embeddings.LayerNorm.bias': it starts at data offset {bias.Begin}, before {bias.End}", what);
+    }
+
+    [Fact]
+    public void Alb0010_HoleBetweenTensors()
+    {
+        const string tensor = "albert.embeddings.word_embeddings.weight";
+        Checkpoint holed = Tiny().WithGapBefore(tensor, 16).Build();
+        long begin = holed.Tensor(tensor).Begin;
+        string what = LayoutMessage(Tiny().WithGapBefore(tensor, 16), tensor);
+        Assert.Equal($"leaves a hole: it starts at data offset {begin} but the previous tensor ends at {begin - 16}", what);
+    }
+
+    [Fact]
+    public void Alb0010_DTypeTimesShapeIsNotTheByteLength()
+    {
+        const string tensor = Layer0 + "ffn.bias";
+        HeaderTensor t = Tiny().Build().Tensor(tensor);
+        string what = LayoutMessage(Tiny().AfterLayout(ts => ts.Single(x => x.Name == tensor).Shape = new long[] { 33 }), tensor);
+        Assert.Equal($"is F32 [33] = 132 bytes but its data_offsets [{t.Begin}, {t.End}] span 128", what);
+    }
+
+    [Fact]
+    public void Alb0010_F16DeclaredOverF32Bytes()
+    {
+        const string tensor = Layer0 + "ffn.bias";
+        HeaderTensor t = Tiny().Build().Tensor(tensor);
+        string what = LayoutMessage(Tiny().AfterLayout(ts => ts.Single(x => x.Name == tensor).DType = "F16"), tensor);
+        Assert.Equal($"is F16 [32] = 64 bytes but its data_offsets [{t.Begin}, {t.End}] span 128", what);
+    }
+
+    [Fact]
+    public void Alb0010_ShapeProductOverflows()
+    {
+        const string tensor = Layer0 + "ffn.bias";
+        string what = LayoutMessage(Tiny().AfterLayout(ts => ts.Single(x => x.Name == tensor).Shape = new long[] { 1L << 62, 4 }), tensor);
+        Assert.Contains("= overflowing bytes but its data_offsets", what);
+    }
+
+    [Theory]
+    [InlineData("F33")]
+    [InlineData("f32")]
+    [InlineData("float32")]
+    public void Alb0010_UnknownDType(string dtype)
+    {
+        const string tensor = Layer0 + "ffn.bias";
+        Assert.Equal($"has unknown dtype \"{dtype}\"", LayoutMessage(Tiny().WithTensorDType(tensor, dtype), tensor));
+    }
+
+    [Theory]
+    [InlineData("{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,0]}", "has shape dimension -1; dimensions are non-negative integers")]
+    [InlineData("{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,0]}", "has shape dimension 1.5; dimensions are non-negative integers")]
+    [InlineData("{\"dtype\":\"F32\",\"shape\":[\"32\"],\"data_offsets\":[0,0]}", "has shape dimension \"32\"; dimensions are non-negative integers")]
+    [InlineData("{\"dtype\":\"F32\",\"data_offsets\":[0,0]}", "has no shape array")]
+    [InlineData("{\"shape\":[32],\"data_offsets\":[0,128]}", "has no dtype string")]
+    [InlineData("{\"dtype\":\"F32\",\"shape\":[32]}", "has no data_offsets [begin, end] of two non-negative integers")]
+    [InlineData("{\"dtype\":\"F32\",\"shape\":[32],\"data_offsets\":[0]}", "has no data_offsets [begin, end] of two non-negative integers")]
+    [InlineData("{\"dtype\":\"F32\",\"shape\":[32],\"data_offsets\":[-128,0]}", "has no data_offsets [begin, end] of two non-negative integers")]
+    [InlineData("{\"dtype\":\"F32\",\"shape\":[32],\"data_offsets\":[0,99999999999999999999]}", "has no data_offsets [begin, end] of two non-negative integers")]
+    [InlineData("[1,2]", "is an array, expected an object with dtype, shape and data_offsets")]
+    [InlineData("null", "is null, expected an object with dtype, shape and data_offsets")]
+    public void Alb0010_MalformedEntry(string json, string what)
+    {
+        const string tensor = Layer0 + "ffn.bias";
+        Assert.Equal(what, LayoutMessage(Tiny().AfterLayout(ts => ts.Single(x => x.Name == tensor).RawJson = json), tensor));
+    }
+
+    // ---- ALB0011: missing tensor ----
+
+    [Fact]
+    public void Alb0011_MissingLayerTensor_NamesItAndItsExpectedShape()
+    {
+        Assert.Equal($"Checkpoint 'm': '{Safetensors}' has no tensor '{Layer0}ffn.weight' (expected shape [32, 16] from config.json)",
+            Message(Tiny().WithoutTensor(Layer0 + "ffn.weight"), "ALB0011"));
+    }
+
+    [Fact]
+    public void Alb0011_MissingEmbeddings()
+    {
+        // Without the word embeddings the naming variant cannot be told: the generator expects HF's task-head layout.
+        Assert.Equal($"Checkpoint 'm': '{Safetensors}' has no tensor 'albert.embeddings.word_embeddings.weight' (expected shape [100, 8] from config.json)",
+            Message(Tiny().WithoutTensor("albert.embeddings.word_embeddings.weight"), "ALB0011"));
+    }
+
+    [Fact]
+    public void Alb0011_ConfigHasMoreGroupsThanTheCheckpoint_ReportsEveryMissingTensor()
+    {
+        // Header synthesized for 1 group, config says 2 groups of 1: group 1's 16 tensors are missing.
+        string twoGroups = Configs.With(Configs.Tiny, ("num_hidden_layers", 2), ("num_hidden_groups", 2));
+        GeneratorRun run = GeneratorHarness.Run(Tiny().WithConfigFileText(twoGroups).Build()).AssertNoCrash();
+        Assert.Equal(16, run.Diagnostics.Count(d => d.Id == "ALB0011"));
+        Assert.All(run.Diagnostics.Where(d => d.Id == "ALB0011"), d => Assert.Contains("albert_layer_groups.1.albert_layers.0.", GeneratorRun.Message(d)));
+        Assert.Empty(run.Sources);
+    }
+
+    [Theory]
+    [InlineData("albert.pooler.bias", "[16]")]
+    [InlineData("predictions.LayerNorm.bias", "[8]")]
+    [InlineData("predictions.bias", "[100]")]
+    public void Alb0011_HeadPresentButIncomplete(string tensor, string shape)
+    {
+        // The builder lays the remaining tensors out contiguously: only the tensor is missing.
+        CheckpointBuilder builder = Tiny().WithoutTensor(tensor);
+        Assert.Equal($"Checkpoint 'm': '{Safetensors}' has no tensor '{tensor}' (expected shape {shape} from config.json)", Message(builder, "ALB0011"));
+    }
+
+    // ---- ALB0012: wrong shape ----
+
+    [Theory]
+    [InlineData("albert.embeddings.word_embeddings.weight", new long[] { 200, 4 }, "200, 4", "100, 8")]
+    [InlineData(Layer0 + "ffn.weight", new long[] { 16, 32 }, "16, 32", "32, 16")]
+    [InlineData(Layer0 + "attention.query.bias", new long[] { 1, 16 }, "1, 16", "16")]
+    [InlineData("albert.pooler.weight", new long[] { 256 }, "256", "16, 16")]
+    [InlineData("predictions.dense.weight", new long[] { 16, 8 }, "16, 8", "8, 16")]
+    public void Alb0012_WrongShape_SaysFoundAndExpected(string tensor, long[] shape, string found, string expected)
+    {
+        // Same element count, so the layout stays valid and only the shape is wrong.
+        Assert.Equal($"Checkpoint 'm': tensor '{tensor}' in '{Safetensors}' has shape [{found}], expected [{expected}] from config.json",
+            Message(Tiny().AfterLayout(ts => ts.Single(t => t.Name == tensor).Shape = shape), "ALB0012"));
+    }
+
+    [Fact]
+    public void Alb0012_StoredDecoderWeightIsCheckedThoughTied()
+    {
+        Assert.Equal($"Checkpoint 'm': tensor 'predictions.decoder.weight' in '{Safetensors}' has shape [8, 100], expected [100, 8] from config.json",
+            Message(Tiny().WithDecoderWeight().AfterLayout(ts => ts.Single(t => t.Name == "predictions.decoder.weight").Shape = new long[] { 8, 100 }), "ALB0012"));
+    }
+
+    [Fact]
+    public void Alb0012_ConfigDisagreesWithCheckpoint()
+    {
+        // A config.json from another model: every tensor with the hidden size is off.
+        string other = Configs.With(Configs.Tiny, ("hidden_size", 32), ("intermediate_size", 64));
+        GeneratorRun run = GeneratorHarness.Run(Tiny().WithConfigFileText(other).Build()).AssertNoCrash();
+        Assert.NotEmpty(run.Diagnostics.Where(d => d.Id == "ALB0012"));
+        Assert.All(run.Errors, d => Assert.Equal("ALB0012", d.Id));
+        Assert.Contains(run.Diagnostics, d => GeneratorRun.Message(d) == $"Checkpoint 'm': tensor 'albert.encoder.embedding_hidden_mapping_in.weight' in '{Safetensors}' has shape [16, 8], expected [32, 8] from config.json");
+        Assert.Empty(run.Sources);
+    }
+
+    // ---- ALB0013: unsupported dtype ----
+
+    [Theory]
+    [InlineData(Layer0 + "attention.query.weight", "F64")]
+    [InlineData("albert.pooler.bias", "I64")]
+    [InlineData("albert.embeddings.word_embeddings.weight", "I8")]
+    [InlineData("predictions.bias", "F8_E4M3")]
+    public void Alb0013_UnsupportedStorage(string tensor, string dtype)
+    {
+        Assert.Equal($"Checkpoint 'm': tensor '{tensor}' in '{Safetensors}' is stored as {dtype}; supported storage types are F32, F16 and BF16",
+            Message(Tiny().WithTensorDType(tensor, dtype), "ALB0013"));
+    }
+
+    // ---- ALB0014: no tokenizer (Info) ----
+
+    [Fact]
+    public void Alb0014_NoTokenizer_IsInfoAndTheModelStillGenerates()
+    {
+        Checkpoint checkpoint = Tiny().WithTokenizer(exists: false).Build();
+        GeneratorRun run = GeneratorHarness.Run(checkpoint).AssertNoCrash();
+        Diagnostic d = Assert.Single(run.Diagnostics);
+        Assert.Equal("ALB0014", d.Id);
+        Assert.Equal(DiagnosticSeverity.Info, d.Severity);
+        Assert.Equal($"Checkpoint 'm' has no spiece.model (looked for '{CheckpointBuilder.Root}m/spiece.model'): 'M' is compiled with the ids-only API; name one with Tokenizer=\"...\" on its AlbertCheckpoint item",
+            GeneratorRun.Message(d));
+        run.AssertCompiles();
+        var model = new GeneratedModel(run);
+        Assert.Equal(false, model.Constant("HasTokenizer"));
+        Assert.Empty(model.Type.GetMembers("TokenizerResourceName"));
+    }
+
+    // ---- ALB0015: not partial ----
+
+    [Theory]
+    [InlineData("[AlbertAot.AlbertModel(\"m\")] public class M { }", "M")]
+    [InlineData("[AlbertAot.AlbertModel(\"m\")] public sealed class M { }", "M")]
+    [InlineData("namespace App { public class Outer { [AlbertAot.AlbertModel(\"m\")] public partial class M; } }", "App.Outer.M")]
+    [InlineData("public partial class A { public class B { [AlbertAot.AlbertModel(\"m\")] public partial class M; } }", "A.B.M")]
+    public void Alb0015_ClassOrContainingTypeNotPartial(string source, string display)
+    {
+        Assert.Equal($"'{display}' must be declared partial, as must every type containing it, to receive the generated model",
+            GeneratorRun.Message(SingleForSource(source, "ALB0015")));
+    }
+
+    // ---- ALB0016: unsupported class ----
+
+    [Theory]
+    [InlineData("[AlbertAot.AlbertModel(\"m\")] public partial class M<T>;", "M<T>", "generic classes are not supported")]
+    [InlineData("[AlbertAot.AlbertModel(\"m\")] public static partial class M;", "M", "a static class cannot implement IAlbertModel")]
+    [InlineData("[AlbertAot.AlbertModel(\"m\")] public abstract partial class M;", "M", "the model class must be instantiable, not abstract")]
+    [InlineData("public partial class Outer<T> { [AlbertAot.AlbertModel(\"m\")] public partial class M; }", "Outer<T>.M", "it is nested in the generic type 'Outer'")]
+    public void Alb0016_GenericStaticOrAbstract(string source, string display, string why)
+    {
+        Assert.Equal($"'{display}' cannot receive a generated model: {why}", GeneratorRun.Message(SingleForSource(source, "ALB0016")));
+    }
+
+    // ---- ALB0017: invalid checkpoint name ----
+
+    [Theory]
+    [InlineData("\"\"", "\"\"")]
+    [InlineData("\"   \"", "\"   \"")]
+    [InlineData("null", "null")]
+    public void Alb0017_EmptyOrNullName(string argument, string shown)
+    {
+        string source = $"[AlbertAot.AlbertModel({argument})] public partial class M;";
+        Assert.Equal($"[AlbertModel] needs the name of a checkpoint declared in the project file, got {shown}",
+            GeneratorRun.Message(SingleForSource(source, "ALB0017")));
+    }
+
+    // ---- ALB0019: declared tokenizer missing ----
+
+    [Fact]
+    public void Alb0019_DeclaredTokenizerMissing()
+    {
+        Assert.Equal("Checkpoint 'm': the tokenizer '/src/app/tokenizers/m.model' named on its AlbertCheckpoint item does not exist",
+            Message(Tiny().WithTokenizer(exists: false, declared: true), "ALB0019"));
+    }
+
+    [Fact]
+    public void Alb0019_DeclaredTokenizerPresent_GeneratesWithTokenizer()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Tiny().WithTokenizer(exists: true, declared: true).Build()).AssertGeneratesAndCompiles();
+        Assert.Equal(true, new GeneratedModel(run).Constant("HasTokenizer"));
+    }
+
+    // ---- the set of ids ----
+
+    [Fact]
+    public void EveryDiagnosticId_HasATestHere()
+    {
+        var tested = typeof(DiagnosticTests).GetMethods(BindingFlags.Public | BindingFlags.Instance)
+            .Select(m => Regex.Match(m.Name, "^Alb(\\d{4})_")).Where(m => m.Success).Select(m => "ALB" + m.Groups[1].Value).ToHashSet();
+        var ids = AlbertDiagnostics.All.Select(d => d.Id).Where(id => id != "ALB9999").OrderBy(id => id).ToList();
+        Assert.DoesNotContain(ids, id => !tested.Contains(id));
+    }
+
+    [Fact]
+    public void EveryDiagnostic_MatchesAnalyzerReleases()
+    {
+        // generator/AlbertAot.Generator/AnalyzerReleases.Unshipped.md: "ALB0001 | AlbertAot | Error | CheckpointNotDeclared".
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "generator", "AlbertAot.Generator", "AnalyzerReleases.Unshipped.md")))
+            dir = Path.GetDirectoryName(dir);
+        Assert.NotNull(dir);
+        var rows = File.ReadAllLines(Path.Combine(dir!, "generator", "AlbertAot.Generator", "AnalyzerReleases.Unshipped.md"))
+            .Where(l => l.StartsWith("ALB", StringComparison.Ordinal))
+            .Select(l => l.Split('|').Select(c => c.Trim()).ToArray())
+            .ToDictionary(c => c[0], c => (Category: c[1], Severity: c[2]));
+        foreach (DiagnosticDescriptor d in AlbertDiagnostics.All)
+        {
+            Assert.True(rows.TryGetValue(d.Id, out var row), d.Id + " is not in AnalyzerReleases.Unshipped.md");
+            Assert.Equal(row.Category, d.Category);
+            Assert.Equal(row.Severity, d.DefaultSeverity.ToString());
+            Assert.True(d.IsEnabledByDefault);
+        }
+        Assert.Equal(rows.Keys.OrderBy(k => k), AlbertDiagnostics.All.Select(d => d.Id).OrderBy(k => k));
+    }
+}
