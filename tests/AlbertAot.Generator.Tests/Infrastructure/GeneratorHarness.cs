@@ -37,9 +37,11 @@ public static class GeneratorHarness
 
     public static ImmutableArray<MetadataReference> References => s_references.Value;
 
-    public static CSharpCompilation CreateCompilation(params string[] sources) =>
+    public static CSharpCompilation CreateCompilation(params string[] sources) => CreateCompilation(ParseOptions, sources);
+
+    public static CSharpCompilation CreateCompilation(CSharpParseOptions parseOptions, params string[] sources) =>
         CSharpCompilation.Create("UserAssembly",
-            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"/src/app/Source{i}.cs", encoding: Encoding.UTF8)),
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, parseOptions, path: $"/src/app/Source{i}.cs", encoding: Encoding.UTF8)),
             References, CompilationOptions);
 
     public static (List<TestAdditionalText> Texts, TestAnalyzerConfigOptionsProvider Options) Inputs(IEnumerable<Checkpoint> checkpoints,
@@ -64,8 +66,9 @@ public static class GeneratorHarness
         return (texts, new TestAnalyzerConfigOptionsProvider(metadata, global));
     }
 
-    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> texts, TestAnalyzerConfigOptionsProvider options) =>
-        CSharpGeneratorDriver.Create(new[] { new AlbertModelGenerator().AsSourceGenerator() }, texts, ParseOptions, options,
+    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> texts, TestAnalyzerConfigOptionsProvider options,
+        CSharpParseOptions? parseOptions = null) =>
+        CSharpGeneratorDriver.Create(new[] { new AlbertModelGenerator().AsSourceGenerator() }, texts, parseOptions ?? ParseOptions, options,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     public static GeneratorRun Run(Checkpoint checkpoint, params string[] sources) => Run(new[] { checkpoint }, sources);
