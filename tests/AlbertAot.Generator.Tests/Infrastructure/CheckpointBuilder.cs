@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace AlbertAot.Generator.Tests.Infrastructure;
@@ -292,6 +293,9 @@ public sealed class CheckpointBuilder
             ConfigFileText, ConfigPassed && _configExists, tensors, header, headerLength, length, safetensorsPath, tokenizerPath);
     }
 
+    // serde_json (the safetensors writer) writes non-ASCII names as raw UTF-8, not \u escapes.
+    private static readonly JsonSerializerOptions s_raw = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Writes the JSON header as safetensors does: keys sorted, no whitespace, padded with spaces to a multiple of 8 bytes.</summary>
     public static string WriteHeader(IEnumerable<HeaderTensor> tensors, bool metadata = true)
     {
@@ -306,13 +310,13 @@ public sealed class CheckpointBuilder
         {
             if (!first) sb.Append(',');
             first = false;
-            sb.Append(JsonSerializer.Serialize(t.Name)).Append(':');
+            sb.Append(JsonSerializer.Serialize(t.Name, s_raw)).Append(':');
             if (t.RawJson is not null)
             {
                 sb.Append(t.RawJson);
                 continue;
             }
-            sb.Append("{\"dtype\":").Append(JsonSerializer.Serialize(t.DType))
+            sb.Append("{\"dtype\":").Append(JsonSerializer.Serialize(t.DType, s_raw))
               .Append(",\"shape\":[").Append(string.Join(",", t.Shape.Select(d => d.ToString(CultureInfo.InvariantCulture))))
               .Append("],\"data_offsets\":[").Append(t.Begin.ToString(CultureInfo.InvariantCulture)).Append(',')
               .Append(t.End.ToString(CultureInfo.InvariantCulture)).Append("]}");
