@@ -34,6 +34,7 @@ public sealed class AlbertModelGenerator : IIncrementalGenerator
         public const string Checkpoints = nameof(Checkpoints);
         public const string Configs = nameof(Configs);
         public const string ModelClasses = nameof(ModelClasses);
+        public const string UniqueModelClasses = nameof(UniqueModelClasses);
         public const string Models = nameof(Models);
     }
 
@@ -62,9 +63,15 @@ public sealed class AlbertModelGenerator : IIncrementalGenerator
 
         IncrementalValuesProvider<ModelClassInfo> classes = context.SyntaxProvider
             .ForAttributeWithMetadataName(AttributeName,
-                static (node, _) => node is ClassDeclarationSyntax,
+                static (node, _) => node is ClassDeclarationSyntax || (node is RecordDeclarationSyntax r && !r.ClassOrStructKeyword.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.StructKeyword)),
                 static (ctx, _) => ModelClassParser.Parse(ctx))
-            .WithTrackingName(StepNames.ModelClasses);
+            .WithTrackingName(StepNames.ModelClasses)
+            // [AlbertModel] on two parts of one partial class is CS0579 for the user; generate the class once, not twice.
+            .Collect()
+            .SelectMany(static (all, _) => all
+                .GroupBy(static c => (c.Namespace, c.DisplayName))
+                .Select(static g => g.OrderBy(static c => c.Location?.FilePath, StringComparer.Ordinal).ThenBy(static c => c.Location?.Span.Start).First()))
+            .WithTrackingName(StepNames.UniqueModelClasses);
 
         IncrementalValuesProvider<ModelResult> models = classes
             .Combine(checkpoints.Collect())

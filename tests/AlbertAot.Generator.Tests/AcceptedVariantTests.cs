@@ -117,7 +117,7 @@ public class AcceptedVariantTests
         var (run, model, _) = Generate(Tiny().WithPooler(false));
         Assert.Contains("public bool HasPooler => false;", run.Source);
         Assert.Contains("AlbertPoolerWeights? pooler = null;", run.Source);
-        Assert.Contains("throw new InvalidOperationException(\"Checkpoint '\" + CheckpointName + \"' has no pooler.\");", run.Source);
+        Assert.Contains("throw new global::System.InvalidOperationException(\"Checkpoint '\" + CheckpointName + \"' has no pooler.\");", run.Source);
         Assert.DoesNotContain(model.TensorTable(), t => t.Field.StartsWith("Pooler"));
     }
 

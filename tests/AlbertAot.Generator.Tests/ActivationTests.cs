@@ -26,7 +26,7 @@ public class ActivationTests
         // The enum member exists in the runtime (the compile above proves it) and the FFN and MLM head both apply it.
         string[] expectedCall = activation is "Gelu" or "GeluTanh" or "Silu" or "QuickGelu" or "Relu"
             ? new[] { activation }
-            : new[] { $"Apply(AlbertActivation.{activation})" };
+            : new[] { $"Apply(global::AlbertAot.AlbertActivation.{activation})" };
         Assert.Equal(expectedCall, model.ActivationCalls("Layer"));
         Assert.Equal(expectedCall, model.ActivationCalls("RunMlmHead"));
     }

@@ -67,6 +67,13 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void Alb0001_NoWeightsDirectoryProperty_FallsBackToWeights()
+    {
+        GeneratorRun run = GeneratorHarness.RunWithWeightsDirectory(Array.Empty<Checkpoint>(), null, GeneratorHarness.ModelSource("x"));
+        Assert.Contains("'" + Path.Combine("weights", "x") + "' holds no config.json", GeneratorRun.Message(run.Single("ALB0001")));
+    }
+
+    [Fact]
     public void Alb0001_IsCaseSensitive()
     {
         GeneratorRun run = GeneratorHarness.Run(new[] { Tiny("Albert").Build() }, GeneratorHarness.ModelSource("albert"));

@@ -91,7 +91,7 @@ public class RealShapesTests
         // One TensorInfo per tensor of every (group, inner layer), each loaded once into the groups array.
         Assert.Equal(groups * inner * 16, model.TensorTable().Count(t => t.Field.StartsWith("Group")));
         for (int g = 0; g < groups; g++)
-            Assert.Contains($"new AlbertLayerWeights[] // group {g}", run.Source);
+            Assert.Contains($"new global::AlbertAot.Weights.AlbertLayerWeights[] // group {g}", run.Source);
         model.AssertTensorTableMatches(checkpoint);
     }
 

@@ -13,6 +13,7 @@ internal sealed record ContainingType(string Keyword, string Name);
 internal sealed record ModelClassInfo(
     string Namespace,
     string ClassName,
+    string Keyword,
     string DisplayName,
     EquatableArray<ContainingType> ContainingTypes,
     string? CheckpointName,

@@ -38,6 +38,9 @@ internal static class ConfigParser
         ["linear"] = "Identity",
     };
 
+    /// <summary>Upper bound on num_hidden_layers × inner_group_num (ALBERT xxlarge: 12; the deepest released: 24).</summary>
+    public const int MaxLayerApplications = 1024;
+
     public static (ConfigSpec? Config, List<DiagnosticInfo> Problems) Parse(string checkpoint, string path, string? text)
     {
         var problems = new List<DiagnosticInfo>();
@@ -97,6 +100,13 @@ internal static class ConfigParser
         if (modelType != "albert")
             problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedConfigValue, null, checkpoint, "model_type", $"\"{modelType}\"",
                 "this is not an ALBERT checkpoint (model_type must be \"albert\")"));
+        if (eps > float.MaxValue)
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidConfigValue, null, checkpoint, "layer_norm_eps",
+                $"is {eps.ToString("R", CultureInfo.InvariantCulture)}, beyond the float32 range the model computes in"));
+        // The schedule is unrolled into one call per layer application; real configs have at most a few dozen.
+        if ((long)layers * inner > MaxLayerApplications)
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedConfigValue, null, checkpoint, "num_hidden_layers",
+                $"{layers} (x inner_group_num {inner})", $"more than {MaxLayerApplications} layer applications"));
         if (hidden > 0 && heads > 0 && hidden % heads != 0)
             problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.HiddenSizeNotDivisible, null, checkpoint, hidden, heads));
         if (layers > 0 && groups > 0 && inner > 0 && inner > layers / groups)

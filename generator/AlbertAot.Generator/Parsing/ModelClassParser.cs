@@ -28,9 +28,13 @@ internal static class ModelClassParser
             name = null;
         }
 
-        if (type.IsGenericType) problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedClass, location, display, "generic classes are not supported"));
+        if (type.TypeParameters.Length > 0) problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedClass, location, display, "generic classes are not supported"));
         if (type.IsStatic) problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedClass, location, display, "a static class cannot implement IAlbertModel"));
         if (type.IsAbstract && !type.IsStatic) problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedClass, location, display, "the model class must be instantiable, not abstract"));
+
+        if (System.Array.IndexOf(Emitting.ModelEmitter.GeneratedMemberNames, type.Name) >= 0)
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedClass, location, display,
+                $"the generated model adds a member named '{type.Name}', which a class of that name cannot hold: rename the class"));
 
         var containing = new List<ContainingType>();
         bool allPartial = syntax.Modifiers.Any(SyntaxKind.PartialKeyword);
@@ -44,7 +48,7 @@ internal static class ModelClassParser
         if (!allPartial) problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.ClassNotPartial, location, display));
 
         string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
-        return new ModelClassInfo(ns, type.Name, display, containing.ToEquatableArray(), name, problems.ToEquatableArray(), location);
+        return new ModelClassInfo(ns, type.Name, syntax is RecordDeclarationSyntax ? "record" : "class", display, containing.ToEquatableArray(), name, problems.ToEquatableArray(), location);
     }
 
     private static string Keyword(TypeDeclarationSyntax type) => type switch

@@ -71,7 +71,7 @@ public sealed class GeneratedModel
         var table = new List<GeneratedTensor>();
         foreach (FieldDeclarationSyntax field in tensors.Members.OfType<FieldDeclarationSyntax>())
         {
-            if (field.Declaration.Type.ToString() != "TensorInfo") continue;
+            if (!field.Declaration.Type.ToString().EndsWith("TensorInfo", System.StringComparison.Ordinal)) continue;
             VariableDeclaratorSyntax v = Assert.Single(field.Declaration.Variables);
             var args = ((BaseObjectCreationExpressionSyntax)v.Initializer!.Value).ArgumentList!.Arguments;
             table.Add(new GeneratedTensor(v.Identifier.Text,
@@ -86,7 +86,7 @@ public sealed class GeneratedModel
     public List<string> ActivationCalls(string method) =>
         Method(method).DescendantNodes().OfType<InvocationExpressionSyntax>()
             .Select(i => i.Expression).OfType<MemberAccessExpressionSyntax>()
-            .Where(m => m.Expression is IdentifierNameSyntax { Identifier.Text: "Activations" })
+            .Where(m => m.Expression.ToString() is "Activations" or "global::AlbertAot.Kernels.Activations")
             .Select(m => m.Name.Identifier.Text + (m.Parent is InvocationExpressionSyntax inv && m.Name.Identifier.Text == "Apply" ? "(" + inv.ArgumentList.Arguments[0] + ")" : ""))
             .ToList();
 

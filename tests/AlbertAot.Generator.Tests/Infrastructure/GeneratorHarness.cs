@@ -146,8 +146,10 @@ public sealed class GeneratorRun
     public void AssertCompiles()
     {
         var problems = Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
-        Assert.True(problems.Count == 0, "The generated code does not compile:\n" + string.Join("\n", problems.Take(20)) +
-            "\n--- generated ---\n" + string.Join("\n", Sources.Select(s => s.SourceText.ToString())).Substring(0, Math.Min(4000, Sources.Sum(s => s.SourceText.Length))));
+        if (problems.Count == 0) return;
+        string source = string.Join("\n", Sources.Select(s => s.SourceText.ToString()));
+        Assert.Fail($"The generated code does not compile ({problems.Count} errors/warnings), first ones:\n" +
+            string.Join("\n", problems.Take(5)) + "\n--- generated (start) ---\n" + source.Substring(0, Math.Min(1500, source.Length)));
     }
 
     /// <summary>The generator's only diagnostic with this id; asserts the run did not crash and generated nothing when it is an error.</summary>
