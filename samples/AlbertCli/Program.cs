@@ -18,6 +18,12 @@ internal static class Program
               reads I64 input_ids [batch, seq] and optional token_type_ids / attention_mask (HF's defaults when absent);
               writes F32 last_hidden_state, pooler_output (when the checkpoint has a pooler) and mlm_logits (when it has
               the MLM head): the parity check against HuggingFace
+          AlbertCli tokenize < IN.jsonl > OUT.jsonl
+              one line per input line {"text", "text_pair"?, "max_length"?, "padding"? "max_length"}: input_ids,
+              token_type_ids, attention_mask, tokens, decoded, decoded_cleanup (HF AlbertTokenizer's), streaming
+          AlbertCli bench [--seq 8,16,128,512] [--threads N] [--runs R] [--warmup W] [--min-seconds S]
+                          [--outputs logits|features] [--json FILE]
+              median and min latency per sequence length (batch 1), in the shape of ../shared/bench's OrtBench
         """;
 
     public static int Main(string[] args)
@@ -38,6 +44,8 @@ internal static class Program
             {
                 "info" => Info(),
                 "forward" => Forward(Options.Parse(args[1..], "--input", "--output")),
+                "tokenize" => TokenizeCommand.Run(Console.In, StandardOutput(), RequireTokenizer()),
+                "bench" => BenchCommand.Run(Options.Parse(args[1..], "--seq", "--threads", "--runs", "--warmup", "--min-seconds", "--outputs", "--json"), new CliModel()),
                 _ => Fail($"unknown verb '{args[0]}'.\n\n{Usage}"),
             };
         }
@@ -98,6 +106,14 @@ internal static class Program
         return 0;
     }
 
+    private static AlbertAot.Tokenization.AlbertTokenizer RequireTokenizer() =>
+        new CliModel().Tokenizer ?? throw new CliException(
+            "this AlbertCli was compiled without a tokenizer: build it with a checkpoint that has spiece.model, or -p:AlbertTokenizer=FILE.");
+
+    /// <summary>Buffered UTF-8 standard output: the line-oriented verbs write thousands of lines.</summary>
+    private static TextWriter StandardOutput() =>
+        new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+
     private static void Add(List<SafetensorsTensor> tensors, string name, FloatTensor? tensor)
     {
         if (tensor is not null) tensors.Add(SafetensorsTensor.FromSingles(name, tensor.Data, tensor.Shape));
@@ -132,4 +148,8 @@ internal sealed class Options
 
     public string Require(string name) =>
         _values.TryGetValue(name, out string? value) ? value : throw new CliException($"missing option {name}.");
+
+    public string Get(string name, string fallback) => _values.TryGetValue(name, out string? value) ? value : fallback;
+
+    public bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => _values.TryGetValue(name, out value);
 }

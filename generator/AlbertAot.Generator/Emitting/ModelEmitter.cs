@@ -37,7 +37,7 @@ internal static class ModelEmitter
         "CheckpointName", "VocabSize", "EmbeddingSize", "HiddenSize", "NumHiddenLayers", "NumHiddenGroups", "InnerGroupNum",
         "NumAttentionHeads", "HeadSize", "IntermediateSize", "MaxPositionEmbeddings", "TypeVocabSize", "LayerNormEps", "HiddenAct",
         "PadTokenId", "HasTokenizer", "ModelConfig", "SafetensorsResourceName", "ConfigResourceName", "TokenizerResourceName",
-        "Config", "HasPooler", "HasMlmHead", "ModelWeights", "Forward", "MlmLogitsAt", "Tensors", "LoadWeights", "Engine",
+        "Config", "HasPooler", "HasMlmHead", "ModelWeights", "Forward", "MlmLogitsAt", "CreateSession", "Tokenizer", "ModelTokenizer", "s_tokenizer", "Tensors", "LoadWeights", "Engine",
     };
 
     public static string HintName(ModelSpec spec)
@@ -132,6 +132,20 @@ internal static class ModelEmitter
         w.Line("/// <inheritdoc />");
         w.Line($"public bool HasMlmHead => {Bool(spec.HasMlmHead)};");
         w.Line();
+        if (spec.HasTokenizer)
+        {
+            w.Line("/// <summary>The checkpoint's tokenizer: its embedded spiece.model with HF AlbertTokenizer's rules (loaded at first use).</summary>");
+            w.Line("public static global::AlbertAot.Tokenization.AlbertTokenizer ModelTokenizer => s_tokenizer.Value;");
+            w.Line();
+            w.Line("private static readonly global::System.Lazy<global::AlbertAot.Tokenization.AlbertTokenizer> s_tokenizer = new(");
+            w.Line($"    () => global::AlbertAot.Weights.EmbeddedCheckpoint.LoadTokenizer(typeof({spec.Class.ClassName}).Assembly, TokenizerResourceName));");
+            w.Line();
+        }
+        w.Line("/// <inheritdoc />");
+        w.Line(spec.HasTokenizer
+            ? "public global::AlbertAot.Tokenization.AlbertTokenizer? Tokenizer => ModelTokenizer;"
+            : "public global::AlbertAot.Tokenization.AlbertTokenizer? Tokenizer => null; // compiled without spiece.model (ALB0014)");
+        w.Line();
         w.Line("/// <summary>The checkpoint's weights, read in place from the embedded model.safetensors (loaded at first use).</summary>");
         w.Line("public static global::AlbertAot.Weights.AlbertWeights ModelWeights => Engine.Instance.Weights;");
         w.Line();
@@ -139,6 +153,9 @@ internal static class ModelEmitter
         w.Line("public global::AlbertAot.AlbertOutputs Forward(global::AlbertAot.AlbertInputs inputs,");
         w.Line("    global::AlbertAot.AlbertOutputKinds outputs = global::AlbertAot.AlbertOutputKinds.Features) =>");
         w.Line("    Engine.Instance.Forward(inputs, outputs);");
+        w.Line();
+        w.Line("/// <inheritdoc />");
+        w.Line("public global::AlbertAot.Runtime.AlbertSession CreateSession(int threads = 1) => Engine.Instance.CreateSession(threads);");
         w.Line();
         w.Line("/// <inheritdoc />");
         w.Line("public global::AlbertAot.FloatTensor MlmLogitsAt(global::AlbertAot.AlbertInputs inputs, global::System.ReadOnlySpan<(int Batch, int Position)> positions) =>");

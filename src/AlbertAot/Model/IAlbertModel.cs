@@ -17,6 +17,9 @@ public interface IAlbertModel
     /// <summary>Whether the checkpoint carries the MLM head (<c>predictions.*</c>).</summary>
     bool HasMlmHead { get; }
 
+    /// <summary>The checkpoint's tokenizer (its embedded spiece.model), or null when it was compiled without one.</summary>
+    Tokenization.AlbertTokenizer? Tokenizer { get; }
+
     /// <summary>Runs the encoder (and the heads asked for) on a batch.</summary>
     AlbertOutputs Forward(AlbertInputs inputs, AlbertOutputKinds outputs = AlbertOutputKinds.Features);
 
@@ -25,4 +28,10 @@ public interface IAlbertModel
     /// which is what fill-mask needs.
     /// </summary>
     FloatTensor MlmLogitsAt(AlbertInputs inputs, ReadOnlySpan<(int Batch, int Position)> positions);
+
+    /// <summary>
+    /// A session: activation buffers of one caller and, with <paramref name="threads"/> &gt; 1, a compute pool whose
+    /// threads share each call's work (results are identical to one thread). Dispose it to stop its threads.
+    /// </summary>
+    Runtime.AlbertSession CreateSession(int threads = 1);
 }

@@ -8,7 +8,7 @@ namespace AlbertAot.Runtime;
 /// What every compiled model shares: input checks, activation buffers, output tensors. The generated subclass
 /// supplies the math specialised to its config (the embeddings, the unrolled layer schedule, pooler and MLM head).
 /// </summary>
-public abstract class AlbertEngine : IAlbertModel
+public abstract class AlbertEngine
 {
     private AlbertRunState? _cachedState;
 
@@ -35,14 +35,28 @@ public abstract class AlbertEngine : IAlbertModel
     /// <summary>MLM logits for <paramref name="count"/> hidden rows of [count, H] (only called when the checkpoint has the MLM head).</summary>
     protected abstract void RunMlmHead(ReadOnlySpan<float> hiddenRows, Span<float> logits, int count);
 
+    public AlbertSession CreateSession(int threads = 1) => new(this, threads);
+
     public AlbertOutputs Forward(AlbertInputs inputs, AlbertOutputKinds outputs = AlbertOutputKinds.Features)
+    {
+        AlbertRunState state = RentState();
+        try { return Forward(inputs, outputs, state); }
+        finally { ReturnState(state); }
+    }
+
+    public FloatTensor MlmLogitsAt(AlbertInputs inputs, ReadOnlySpan<(int Batch, int Position)> positions)
+    {
+        AlbertRunState state = RentState();
+        try { return MlmLogitsAt(inputs, positions, state); }
+        finally { ReturnState(state); }
+    }
+
+    internal AlbertOutputs Forward(AlbertInputs inputs, AlbertOutputKinds outputs, AlbertRunState state)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if ((outputs & AlbertOutputKinds.MlmLogits) != 0) RequireMlmHead();
         int batch = inputs.BatchSize, seq = inputs.SequenceLength, hidden = Config.HiddenSize;
 
-        AlbertRunState state = RentState();
-        try
         {
             Encode(inputs, state);
             FloatTensor? lastHidden = null, pooled = null, logits = null;
@@ -65,13 +79,9 @@ public abstract class AlbertEngine : IAlbertModel
             }
             return new AlbertOutputs(lastHidden, pooled, logits);
         }
-        finally
-        {
-            ReturnState(state);
-        }
     }
 
-    public FloatTensor MlmLogitsAt(AlbertInputs inputs, ReadOnlySpan<(int Batch, int Position)> positions)
+    internal FloatTensor MlmLogitsAt(AlbertInputs inputs, ReadOnlySpan<(int Batch, int Position)> positions, AlbertRunState state)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         RequireMlmHead();
@@ -83,8 +93,6 @@ public abstract class AlbertEngine : IAlbertModel
                     $"Position (batch {b}, token {s}) is outside the input of [batch {inputs.BatchSize}, sequence {inputs.SequenceLength}].");
         }
 
-        AlbertRunState state = RentState();
-        try
         {
             Encode(inputs, state);
             var rows = new float[positions.Length * hidden];
@@ -94,10 +102,6 @@ public abstract class AlbertEngine : IAlbertModel
             var logits = new float[(long)positions.Length * Config.VocabSize];
             RunMlmHead(rows, logits, positions.Length);
             return new FloatTensor(logits, positions.Length, Config.VocabSize);
-        }
-        finally
-        {
-            ReturnState(state);
         }
     }
 

@@ -10,7 +10,14 @@ public sealed class AlbertRunState
 {
     private readonly AlbertConfig _config;
 
-    public AlbertRunState(AlbertConfig config) => _config = config;
+    public AlbertRunState(AlbertConfig config, ComputePool? pool = null)
+    {
+        _config = config;
+        Pool = pool;
+    }
+
+    /// <summary>The threads that share this state's work, or null for the calling thread alone.</summary>
+    public ComputePool? Pool { get; }
 
     /// <summary>Token rows (batch × sequence) the buffers hold.</summary>
     public int RowCapacity { get; private set; }

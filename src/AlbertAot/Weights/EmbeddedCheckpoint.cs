@@ -81,6 +81,18 @@ public sealed unsafe class EmbeddedCheckpoint
         return new EmbeddedCheckpoint(resourceName, stream, basePointer, expectedLength);
     }
 
+    /// <summary>Loads the tokenizer embedded beside the checkpoint (its spiece.model).</summary>
+    /// <exception cref="AlbertCheckpointException">The resource is missing.</exception>
+    public static Tokenization.AlbertTokenizer LoadTokenizer(Assembly assembly, string resourceName)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        using Stream stream = assembly.GetManifestResourceStream(resourceName) ?? throw new AlbertCheckpointException(
+            $"The tokenizer resource '{resourceName}' is not embedded in assembly '{assembly.GetName().Name}'. It is added by the " +
+            "AlbertAot MSBuild targets (build/AlbertAot.targets): check that they are imported and that no trimming or resource " +
+            "filtering removed it.");
+        return Tokenization.AlbertTokenizer.Load(stream);
+    }
+
     /// <summary>
     /// The tensor as float32: in place for F32 storage, widened once into pinned memory for F16 and BF16.
     /// </summary>

@@ -35,7 +35,7 @@ internal sealed class ConsumerProject
                 <ProjectReference Include="{root}/src/AlbertAot/AlbertAot.csproj" />
                 <ProjectReference Include="{root}/generator/AlbertAot.Generator/AlbertAot.Generator.csproj"
                                   OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
-                <Compile Include="{root}/samples/AlbertCli/Program.cs" />
+                <Compile Include="{root}/samples/AlbertCli/*.cs" Exclude="{root}/samples/AlbertCli/CliModel.cs" />
               </ItemGroup>
               <Import Project="{root}/src/AlbertAot/build/AlbertAot.targets" />
             </Project>

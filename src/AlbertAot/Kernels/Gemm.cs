@@ -1,0 +1,276 @@
+using System;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using AlbertAot.Runtime;
+
+namespace AlbertAot.Kernels;
+
+/// <summary>What <see cref="Gemm"/> applies to each output after adding the bias, while the tile is still in L1.</summary>
+public enum GemmEpilogue
+{
+    /// <summary>y = x·Wᵀ + b.</summary>
+    None,
+    /// <summary>Exact (erf) GELU, as <see cref="Activations.Gelu"/>.</summary>
+    Gelu,
+    /// <summary>gelu_new (tanh form), as <see cref="Activations.GeluTanh"/>.</summary>
+    GeluTanh,
+    /// <summary>max(x, 0), as <see cref="Activations.Relu"/>.</summary>
+    Relu,
+    /// <summary>x·σ(x), as <see cref="Activations.Silu"/>.</summary>
+    Silu,
+    /// <summary>tanh, as TensorPrimitives.Tanh (what <see cref="Activations.Apply"/> uses; the pooler's activation).</summary>
+    Tanh,
+}
+
+/// <summary>The micro-kernels a GEMM can run on (tests pick one; production code uses <see cref="Auto"/>).</summary>
+internal enum GemmKernelKind
+{
+    Auto,
+    Vector512,
+    Vector256,
+    Vector128,
+    Vector128Tall,
+    Scalar,
+}
+
+/// <summary>A micro-kernel: <see cref="Tile"/> computes rows × <see cref="Width"/> outputs from one panel.</summary>
+internal unsafe interface IGemmKernel
+{
+    /// <summary>Most rows per tile.</summary>
+    static abstract int Height { get; }
+
+    /// <summary>Columns per tile: a divisor of <see cref="PackedLinear.PanelWidth"/>.</summary>
+    static abstract int Width { get; }
+
+    /// <summary>
+    /// c[i·ldc + j] = Σ_k a[i·lda + kk]·b[kk·PanelWidth + j] + bias[j] for i &lt; rows (1 .. Height), j &lt; Width, the sum
+    /// sequential in kk from 0 in FP32.
+    /// </summary>
+    static abstract void Tile(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc);
+}
+
+/// <summary>A compile-time row count: the kernels are instantiated per count so unused accumulators vanish.</summary>
+internal interface IGemmRows
+{
+    static abstract int Value { get; }
+}
+
+internal readonly struct GemmRows1 : IGemmRows { public static int Value => 1; }
+internal readonly struct GemmRows2 : IGemmRows { public static int Value => 2; }
+internal readonly struct GemmRows3 : IGemmRows { public static int Value => 3; }
+internal readonly struct GemmRows4 : IGemmRows { public static int Value => 4; }
+internal readonly struct GemmRows5 : IGemmRows { public static int Value => 5; }
+internal readonly struct GemmRows6 : IGemmRows { public static int Value => 6; }
+internal readonly struct GemmRows7 : IGemmRows { public static int Value => 7; }
+internal readonly struct GemmRows8 : IGemmRows { public static int Value => 8; }
+
+/// <summary>
+/// The fast nn.Linear over a <see cref="PackedLinear"/>: y[r, o] = epilogue(Σ_k x[r, k]·W[o, k] + b[o]), with
+/// register-blocked micro-kernels per ISA tier (Vector512 8×48, Vector256 4×24, Vector128 4×12 or 8×12 on ARM64,
+/// scalar 1×8), bias and activation fused into the epilogue, and an optional <see cref="ComputePool"/> that splits the
+/// output columns across threads.
+/// </summary>
+/// <remarks>
+/// Numerics: every output is accumulated sequentially over k in FP32 from zero (fused multiply-adds where the CPU has
+/// them, a multiply and an add where not), then the bias is added, then the activation: the order of
+/// <see cref="Linear.ForwardScalar"/>. The result of an output does not depend on the number of rows, the column range
+/// or the thread count (bit-identical), only on the ISA tier.
+/// Loop order: panel by panel (one panel = 48 output columns, K·192 bytes), and within a panel every block of rows,
+/// so a panel is read from memory once and reused from L2 for the other row blocks.
+/// </remarks>
+public static unsafe class Gemm
+{
+    /// <summary>How far ahead of the panel read the kernels prefetch: 16 KiB (measured best on Zen 5, TOOLCHAIN.md).</summary>
+    internal const int PrefetchFloats = 16 * 1024 / sizeof(float);
+
+    /// <summary>
+    /// Below this many floating-point operations (2·rows·K·columns) a pool call runs single-threaded: the fork/join
+    /// (about a microsecond when the worker is spinning) would cost more than it saves.
+    /// </summary>
+    internal const long MinParallelFlops = 1L << 20;
+
+    /// <summary>
+    /// y[r, o] = epilogue(Σ_k x[r, k]·W[o, k] + b[o]) for r &lt; <paramref name="rows"/> and o in
+    /// [<paramref name="columnStart"/>, <paramref name="columnEnd"/>) (−1: to OutFeatures); other columns of y are left
+    /// untouched. x is [rows, InFeatures] and y [rows, OutFeatures], both row-major and dense. Ranges that start and end
+    /// on multiples of <see cref="PackedLinear.PanelWidth"/> (or at OutFeatures) are the efficient ones; any range is
+    /// computed correctly and gives the same values as the full product.
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> x, PackedLinear w, Span<float> y, int rows,
+        GemmEpilogue epilogue = GemmEpilogue.None, int columnStart = 0, int columnEnd = -1)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        Check(x, w, y, rows, epilogue, columnStart, ref columnEnd);
+        if (rows == 0 || columnStart == columnEnd) return;
+        fixed (float* px = x, py = y)
+            Run(GemmKernelKind.Auto, px, w.InFeatures, w, py, w.OutFeatures, rows, epilogue, columnStart, columnEnd);
+        GC.KeepAlive(w);
+    }
+
+    /// <summary>
+    /// <see cref="Forward(ReadOnlySpan{float}, PackedLinear, Span{float}, int, GemmEpilogue, int, int)"/> with the
+    /// columns split across <paramref name="pool"/>'s threads in panel-aligned ranges (null, a one-thread pool or a
+    /// product under about a megaflop: single-threaded). Bit-identical to the single-threaded result.
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> x, PackedLinear w, Span<float> y, int rows, ComputePool? pool,
+        GemmEpilogue epilogue = GemmEpilogue.None, int columnStart = 0, int columnEnd = -1)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        Check(x, w, y, rows, epilogue, columnStart, ref columnEnd);
+        if (rows == 0 || columnStart == columnEnd) return;
+        fixed (float* px = x, py = y)
+            RunParallel(GemmKernelKind.Auto, pool, px, w.InFeatures, w, py, w.OutFeatures, rows, epilogue, columnStart, columnEnd);
+        GC.KeepAlive(w);
+    }
+
+    /// <summary>Forward on a chosen micro-kernel (tests: every kernel the process can run, whatever Auto picks).</summary>
+    internal static void Forward(GemmKernelKind kind, ReadOnlySpan<float> x, PackedLinear w, Span<float> y, int rows,
+        ComputePool? pool = null, GemmEpilogue epilogue = GemmEpilogue.None, int columnStart = 0, int columnEnd = -1)
+    {
+        Check(x, w, y, rows, epilogue, columnStart, ref columnEnd);
+        if (rows == 0 || columnStart == columnEnd) return;
+        fixed (float* px = x, py = y)
+            RunParallel(kind, pool, px, w.InFeatures, w, py, w.OutFeatures, rows, epilogue, columnStart, columnEnd);
+        GC.KeepAlive(w);
+    }
+
+    /// <summary>The micro-kernel <see cref="GemmKernelKind.Auto"/> runs on in this process.</summary>
+    internal static GemmKernelKind AutoKernel =>
+        Vector512.IsHardwareAccelerated ? GemmKernelKind.Vector512
+        : Vector256.IsHardwareAccelerated ? GemmKernelKind.Vector256
+        : Vector128.IsHardwareAccelerated ? (AdvSimd.Arm64.IsSupported ? GemmKernelKind.Vector128Tall : GemmKernelKind.Vector128)
+        : GemmKernelKind.Scalar;
+
+    private static void Check(ReadOnlySpan<float> x, PackedLinear w, Span<float> y, int rows, GemmEpilogue epilogue,
+        int columnStart, ref int columnEnd)
+    {
+        if (rows < 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "Must not be negative.");
+        if ((uint)epilogue > (uint)GemmEpilogue.Tanh) throw new ArgumentOutOfRangeException(nameof(epilogue), epilogue, "Unknown epilogue.");
+        if (columnEnd == -1) columnEnd = w.OutFeatures;
+        if (columnStart < 0 || columnEnd < columnStart || columnEnd > w.OutFeatures)
+            throw new ArgumentOutOfRangeException(nameof(columnStart),
+                $"Column range [{columnStart}, {columnEnd}) is not within [0, {w.OutFeatures}].");
+        if (x.Length < (long)rows * w.InFeatures || y.Length < (long)rows * w.OutFeatures)
+            throw new ArgumentException(
+                $"Gemm [{rows}, {w.InFeatures}] x [{w.OutFeatures}, {w.InFeatures}]ᵀ got x {x.Length}, y {y.Length} values.");
+    }
+
+    private static void RunParallel(GemmKernelKind kind, ComputePool? pool, float* x, nint ldx, PackedLinear w, float* y, nint ldy,
+        int rows, GemmEpilogue epilogue, int columnStart, int columnEnd)
+    {
+        int firstPanel = columnStart / PackedLinear.PanelWidth;
+        int panels = (columnEnd + PackedLinear.PanelWidth - 1) / PackedLinear.PanelWidth - firstPanel;
+        int parts = pool is null ? 1 : Math.Min(pool.ThreadCount, panels);
+        if (parts <= 1 || 2L * rows * w.InFeatures * (columnEnd - columnStart) < MinParallelFlops)
+        {
+            Run(kind, x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd);
+            return;
+        }
+        var body = new ParallelBody
+        {
+            Kind = kind, X = x, Ldx = ldx, W = w, Y = y, Ldy = ldy, Rows = rows, Epilogue = epilogue,
+            ColumnStart = columnStart, ColumnEnd = columnEnd, FirstPanel = firstPanel, Panels = panels, Parts = parts,
+        };
+        pool!.Run(body, parts);
+    }
+
+    /// <summary>One thread's share of a GEMM: a contiguous, panel-aligned range of output columns.</summary>
+    private struct ParallelBody : IComputeBody
+    {
+        public GemmKernelKind Kind;
+        public float* X, Y;
+        public nint Ldx, Ldy;
+        public PackedLinear W;
+        public int Rows, ColumnStart, ColumnEnd, FirstPanel, Panels, Parts;
+        public GemmEpilogue Epilogue;
+
+        public readonly void Execute(int part)
+        {
+            int p0 = FirstPanel + (int)((long)Panels * part / Parts), p1 = FirstPanel + (int)((long)Panels * (part + 1) / Parts);
+            int start = Math.Max(ColumnStart, p0 * PackedLinear.PanelWidth), end = Math.Min(ColumnEnd, p1 * PackedLinear.PanelWidth);
+            if (start < end) Run(Kind, X, Ldx, W, Y, Ldy, Rows, Epilogue, start, end);
+        }
+    }
+
+    private static void Run(GemmKernelKind kind, float* x, nint ldx, PackedLinear w, float* y, nint ldy, int rows,
+        GemmEpilogue epilogue, int columnStart, int columnEnd)
+    {
+        if (kind == GemmKernelKind.Auto) kind = AutoKernel;
+        switch (kind)
+        {
+            case GemmKernelKind.Vector512: Drive<GemmKernel512>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
+            case GemmKernelKind.Vector256: Drive<GemmKernel256>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
+            case GemmKernelKind.Vector128: Drive<GemmKernel128>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
+            case GemmKernelKind.Vector128Tall: Drive<GemmKernel128Tall>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
+            case GemmKernelKind.Scalar: Drive<GemmKernelScalar>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
+            default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown kernel.");
+        }
+    }
+
+    /// <summary>
+    /// Columns [columnStart, columnEnd) of y: panel by panel, and within a panel row block by row block (the panel is
+    /// reused from L2 by every row block). A panel wholly inside the range is stored straight into y; a partial one
+    /// (the padded last panel, or a range that cuts a panel) goes through a tile on the stack.
+    /// </summary>
+    private static void Drive<TKernel>(float* x, nint ldx, PackedLinear w, float* y, nint ldy, int rows,
+        GemmEpilogue epilogue, int columnStart, int columnEnd) where TKernel : struct, IGemmKernel
+    {
+        const int P = PackedLinear.PanelWidth;
+        int k = w.InFeatures, height = TKernel.Height, width = TKernel.Width;
+        float* panels = w.Panels, bias = w.Bias;
+        float* tile = stackalloc float[8 * P];
+        int firstPanel = columnStart / P, endPanel = (columnEnd + P - 1) / P;
+        for (int panel = firstPanel; panel < endPanel; panel++)
+        {
+            int c0 = panel * P, lo = Math.Max(columnStart, c0), hi = Math.Min(columnEnd, c0 + P);
+            bool whole = lo == c0 && hi == c0 + P;
+            float* b = panels + (nint)panel * k * P, panelBias = bias + c0;
+            // Tiles (of the kernel's width) that overlap [lo, hi).
+            int s0 = (lo - c0) / width * width, s1 = (hi - c0 + width - 1) / width * width;
+            for (int r0 = 0; r0 < rows; r0 += height)
+            {
+                int h = Math.Min(height, rows - r0);
+                float* a = x + r0 * ldx;
+                if (whole)
+                {
+                    float* c = y + r0 * ldy + c0;
+                    for (int s = 0; s < P; s += width) TKernel.Tile(h, a, ldx, b + s, k, panelBias + s, c + s, ldy);
+                    if (epilogue != GemmEpilogue.None) ApplyEpilogue(epilogue, c, ldy, h);
+                }
+                else
+                {
+                    // Tile columns outside [s0, s1) hold stale values: activated but never copied out.
+                    for (int s = s0; s < s1; s += width) TKernel.Tile(h, a, ldx, b + s, k, panelBias + s, tile + s, P);
+                    if (epilogue != GemmEpilogue.None) ApplyEpilogue(epilogue, tile, P, h);
+                    for (int i = 0; i < h; i++)
+                        new ReadOnlySpan<float>(tile + i * P + (lo - c0), hi - lo).CopyTo(new Span<float>(y + (r0 + i) * ldy + lo, hi - lo));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The activation over a finished rows × 48 tile (still in L1), by the same kernels as <see cref="Activations.Apply"/>.
+    /// Always over the whole panel width, so every value goes through the same (widest) vector form whatever the column
+    /// range or thread split; applied to a whole row instead, the last out mod 4 values of a row may take the scalar form,
+    /// which agrees to about 1e-7 relative.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ApplyEpilogue(GemmEpilogue epilogue, float* c, nint ldc, int rows)
+    {
+        for (int i = 0; i < rows; i++, c += ldc)
+        {
+            var row = new Span<float>(c, PackedLinear.PanelWidth);
+            switch (epilogue)
+            {
+                case GemmEpilogue.Gelu: ActivationOperators.InPlace<ActivationOperators.GeluOperator>(row); break;
+                case GemmEpilogue.GeluTanh: ActivationOperators.InPlace<ActivationOperators.GeluTanhOperator>(row); break;
+                case GemmEpilogue.Silu: ActivationOperators.InPlace<ActivationOperators.SiluOperator>(row); break;
+                case GemmEpilogue.Relu: TensorPrimitives.Max(row, 0f, row); break;
+                case GemmEpilogue.Tanh: TensorPrimitives.Tanh(row, row); break;
+            }
+        }
+    }
+}
