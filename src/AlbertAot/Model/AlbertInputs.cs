@@ -36,6 +36,32 @@ public sealed class AlbertInputs
             attentionMask is null ? (ReadOnlyMemory<long>?)null : Flatten(attentionMask, seq, nameof(attentionMask), inputIds.Count));
     }
 
+    /// <summary>
+    /// A batch from tokenizer output (e.g. <c>AlbertTokenizer.EncodeBatch</c>); shorter encodings are padded at the end
+    /// with id 0, token type 0 and mask 0, as HF pads.
+    /// </summary>
+    public static AlbertInputs FromEncodings(IReadOnlyList<Tokenization.AlbertEncoding> encodings)
+    {
+        ArgumentNullException.ThrowIfNull(encodings);
+        if (encodings.Count == 0) throw new ArgumentException("The batch is empty: give at least one encoding.", nameof(encodings));
+        int seq = 0;
+        foreach (var e in encodings) seq = Math.Max(seq, e.InputIds.Length);
+        var ids = new long[encodings.Count * seq];
+        var types = new long[ids.Length];
+        var mask = new long[ids.Length];
+        for (int b = 0; b < encodings.Count; b++)
+        {
+            var e = encodings[b];
+            for (int s = 0; s < e.InputIds.Length; s++)
+            {
+                ids[b * seq + s] = e.InputIds[s];
+                types[b * seq + s] = e.TokenTypeIds[s];
+                mask[b * seq + s] = e.AttentionMask[s];
+            }
+        }
+        return new AlbertInputs(encodings.Count, seq, ids, types, mask);
+    }
+
     /// <summary>One sequence of ids, token types 0, mask 1.</summary>
     public static AlbertInputs Single(params long[] inputIds) => FromRows([inputIds]);
 
