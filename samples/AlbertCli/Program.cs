@@ -44,6 +44,9 @@ internal static class Program
             {
                 "info" => Info(),
                 "forward" => Forward(Options.Parse(args[1..], "--input", "--output")),
+                "fill-mask" => FillMaskCommand.Run(args[1..], new CliModel(), StandardOutput(), Console.Error),
+                "embed" => EmbedCommand.Run(args[1..], new CliModel(), StandardOutput()),
+                "pipeline" => PipelineCommand.Run(Console.In, StandardOutput(), new CliModel(), Console.Error),
                 "tokenize" => TokenizeCommand.Run(Console.In, StandardOutput(), RequireTokenizer()),
                 "bench" => BenchCommand.Run(Options.Parse(args[1..], "--seq", "--threads", "--runs", "--warmup", "--min-seconds", "--outputs", "--json"), new CliModel()),
                 _ => Fail($"unknown verb '{args[0]}'.\n\n{Usage}"),

@@ -254,20 +254,21 @@ internal static class ModelEmitter
         w.Line();
 
         // Encoder
+        const string K = "global::AlbertAot.Kernels.";
         w.Open("protected override void RunEncoder(global::AlbertAot.Runtime.AlbertRunState s, int batch, int seq)");
         w.Line("int rows = batch * seq;");
         w.Line("global::AlbertAot.Weights.AlbertEmbeddingWeights e = Weights.Embeddings;");
         w.Line();
         w.Line("// Embeddings: word + position + token type, then LayerNorm over the embedding size.");
-        w.Line("global::AlbertAot.Kernels.Embeddings.Sum(s.InputIds, s.TokenTypeIds, e.WordEmbeddings.Span, e.PositionEmbeddings.Span, e.TokenTypeEmbeddings.Span,");
+        w.Line($"{K}Embeddings.Sum(s.InputIds, s.TokenTypeIds, e.WordEmbeddings.Span, e.PositionEmbeddings.Span, e.TokenTypeEmbeddings.Span,");
         w.Line("    s.Embedded, batch, seq, EmbeddingSize);");
-        w.Line("global::AlbertAot.Kernels.LayerNorm.Forward(s.Embedded, e.LayerNormWeight.Span, e.LayerNormBias.Span, s.Embedded, rows, EmbeddingSize, LayerNormEps);");
+        w.Line($"{K}LayerNorm.Forward(s.Embedded, e.LayerNormWeight.Span, e.LayerNormBias.Span, s.Embedded, rows, EmbeddingSize, LayerNormEps);");
         w.Line();
         w.Line($"// embedding_hidden_mapping_in: E = {c.EmbeddingSize} → H = {c.HiddenSize}.");
-        w.Line("global::AlbertAot.Kernels.Linear.Forward(s.Embedded, e.MappingInWeight.Span, e.MappingInBias.Span, s.Hidden, rows, EmbeddingSize, HiddenSize);");
+        w.Line($"{K}Gemm.Forward(s.Embedded, Packed.MappingIn, s.Hidden, rows, s.Pool);");
         w.Line();
         w.Line($"// The layer schedule: layer i runs group int(i / ({c.NumHiddenLayers} / {c.NumHiddenGroups})), each time all {c.InnerGroupNum} inner layer(s) of it.");
-        w.Line("global::AlbertAot.Weights.AlbertLayerWeights[][] groups = Weights.Groups;");
+        w.Line("global::AlbertAot.Weights.AlbertPackedLayer[][] groups = Packed.Groups;");
         for (int layer = 0; layer < c.NumHiddenLayers; layer++)
         {
             int g = c.GroupOfLayer(layer);
@@ -278,62 +279,80 @@ internal static class ModelEmitter
         w.Line();
 
         // One layer
+        string epilogue = GemmEpilogue(c.Activation);
         w.Line("/// <summary>");
         w.Line("/// One ALBERT layer, post-LN: a = LayerNorm(h + Dense(MultiHeadAttention(h))); h' = LayerNorm(a + FfnOutput(act(Ffn(a)))).");
         w.Line("/// </summary>");
-        w.Open("private static void Layer(global::AlbertAot.Runtime.AlbertRunState s, global::AlbertAot.Weights.AlbertLayerWeights w, int batch, int seq)");
+        w.Open("private static void Layer(global::AlbertAot.Runtime.AlbertRunState s, global::AlbertAot.Weights.AlbertPackedLayer w, int batch, int seq)");
         w.Line("int rows = batch * seq;");
+        w.Line("global::AlbertAot.Weights.AlbertLayerWeights norms = w.Source;");
         w.Line();
-        w.Line($"// Q, K, V: [rows, {c.HiddenSize}] · [{c.HiddenSize}, {c.HiddenSize}]ᵀ");
-        w.Line("global::AlbertAot.Kernels.Linear.Forward(s.Hidden, w.QueryWeight.Span, w.QueryBias.Span, s.Query, rows, HiddenSize, HiddenSize);");
-        w.Line("global::AlbertAot.Kernels.Linear.Forward(s.Hidden, w.KeyWeight.Span, w.KeyBias.Span, s.Key, rows, HiddenSize, HiddenSize);");
-        w.Line("global::AlbertAot.Kernels.Linear.Forward(s.Hidden, w.ValueWeight.Span, w.ValueBias.Span, s.Value, rows, HiddenSize, HiddenSize);");
+        w.Line($"// Q, K, V in one GEMM: [rows, {c.HiddenSize}] · [3·{c.HiddenSize}, {c.HiddenSize}]ᵀ → [rows, 3·{c.HiddenSize}].");
+        w.Line($"{K}Gemm.Forward(s.Hidden, w.Qkv, s.Qkv, rows, s.Pool);");
         w.Line();
         w.Line($"// softmax(Q·Kᵀ/√{c.HeadSize} + mask)·V per head; {c.NumAttentionHeads} heads of {c.HeadSize}.");
-        w.Line("global::AlbertAot.Kernels.Attention.Forward(s.Query, s.Key, s.Value, s.MaskBias, s.Context, s.Scores, batch, seq, NumAttentionHeads, HeadSize);");
-        w.Line("global::AlbertAot.Kernels.Linear.Forward(s.Context, w.AttentionDenseWeight.Span, w.AttentionDenseBias.Span, s.Projected, rows, HiddenSize, HiddenSize);");
-        w.Line("global::AlbertAot.Kernels.LayerNorm.ForwardWithResidual(s.Projected, s.Hidden, w.AttentionLayerNormWeight.Span, w.AttentionLayerNormBias.Span, s.Attended,");
+        w.Line($"{K}FusedAttention.Forward(s.Qkv, s.MaskBias, s.Context, s.AttentionScratch, batch, seq, NumAttentionHeads, HeadSize, s.Pool);");
+        w.Line($"{K}Gemm.Forward(s.Context, w.AttentionDense, s.Projected, rows, s.Pool);");
+        w.Line($"{K}LayerNorm.ForwardWithResidual(s.Projected, s.Hidden, norms.AttentionLayerNormWeight.Span, norms.AttentionLayerNormBias.Span, s.Attended,");
         w.Line("    rows, HiddenSize, LayerNormEps);");
         w.Line();
-        w.Line($"// FFN: H = {c.HiddenSize} → I = {c.IntermediateSize}, {c.HiddenAct}, → H.");
-        w.Line("global::AlbertAot.Kernels.Linear.Forward(s.Attended, w.FfnWeight.Span, w.FfnBias.Span, s.Intermediate, rows, HiddenSize, IntermediateSize);");
-        w.Line($"{ActivationCall(c.Activation, "new global::System.Span<float>(s.Intermediate, 0, rows * IntermediateSize)")};");
-        w.Line("global::AlbertAot.Kernels.Linear.Forward(s.Intermediate, w.FfnOutputWeight.Span, w.FfnOutputBias.Span, s.Projected, rows, IntermediateSize, HiddenSize);");
-        w.Line("global::AlbertAot.Kernels.LayerNorm.ForwardWithResidual(s.Projected, s.Attended, w.FullLayerNormWeight.Span, w.FullLayerNormBias.Span, s.Hidden,");
+        if (epilogue.Length > 0)
+        {
+            w.Line($"// FFN: H = {c.HiddenSize} → I = {c.IntermediateSize} with {c.HiddenAct} fused into the GEMM, → H.");
+            w.Line($"{K}Gemm.Forward(s.Attended, w.Ffn, s.Intermediate, rows, s.Pool, {K}GemmEpilogue.{epilogue});");
+        }
+        else
+        {
+            w.Line($"// FFN: H = {c.HiddenSize} → I = {c.IntermediateSize}, {c.HiddenAct}, → H.");
+            w.Line($"{K}Gemm.Forward(s.Attended, w.Ffn, s.Intermediate, rows, s.Pool);");
+            w.Line($"{ActivationCall(c.Activation, "new global::System.Span<float>(s.Intermediate, 0, rows * IntermediateSize)")};");
+        }
+        w.Line($"{K}Gemm.Forward(s.Intermediate, w.FfnOutput, s.Projected, rows, s.Pool);");
+        w.Line($"{K}LayerNorm.ForwardWithResidual(s.Projected, s.Attended, norms.FullLayerNormWeight.Span, norms.FullLayerNormBias.Span, s.Hidden,");
         w.Line("    rows, HiddenSize, LayerNormEps);");
         w.Close();
         w.Line();
 
         // Pooler
-        w.Open("protected override void RunPooler(global::System.ReadOnlySpan<float> clsRows, global::System.Span<float> pooled, int count)");
+        w.Open("protected override void RunPooler(global::AlbertAot.Runtime.AlbertRunState s, global::System.ReadOnlySpan<float> clsRows, global::System.Span<float> pooled, int count)");
         if (spec.HasPooler)
         {
             w.Line("// pooler_output = tanh(W·h[CLS] + b)");
-            w.Line("global::AlbertAot.Weights.AlbertPoolerWeights p = Weights.Pooler!;");
-            w.Line("global::AlbertAot.Kernels.Linear.Forward(clsRows, p.Weight.Span, p.Bias.Span, pooled, count, HiddenSize, HiddenSize);");
-            w.Line("global::System.Numerics.Tensors.TensorPrimitives.Tanh(pooled.Slice(0, count * HiddenSize), pooled);");
+            w.Line($"{K}Gemm.Forward(clsRows, Packed.Pooler!, pooled, count, s.Pool, {K}GemmEpilogue.Tanh);");
         }
         else w.Line("throw new global::System.InvalidOperationException(\"Checkpoint '\" + CheckpointName + \"' has no pooler.\");");
         w.Close();
         w.Line();
 
         // MLM head
-        w.Open("protected override void RunMlmHead(global::System.ReadOnlySpan<float> hiddenRows, global::System.Span<float> logits, int count)");
+        w.Open("protected override void RunMlmHead(global::AlbertAot.Runtime.AlbertRunState s, global::System.ReadOnlySpan<float> hiddenRows, global::System.Span<float> logits, int count)");
         if (spec.HasMlmHead)
         {
             w.Line($"// predictions: dense H → E, {c.HiddenAct}, LayerNorm(E), then the tied decoder E → vocab plus its bias.");
             w.Line("global::AlbertAot.Weights.AlbertMlmHeadWeights m = Weights.MlmHead!;");
-            w.Line("float[] projected = new float[count * EmbeddingSize];");
-            w.Line("global::AlbertAot.Kernels.Linear.Forward(hiddenRows, m.DenseWeight.Span, m.DenseBias.Span, projected, count, HiddenSize, EmbeddingSize);");
-            w.Line($"{ActivationCall(c.Activation, "projected")};");
-            w.Line("global::AlbertAot.Kernels.LayerNorm.Forward(projected, m.LayerNormWeight.Span, m.LayerNormBias.Span, projected, count, EmbeddingSize, LayerNormEps);");
-            w.Line("global::AlbertAot.Kernels.Linear.Forward(projected, m.DecoderWeight.Span, m.DecoderBias.Span, logits, count, EmbeddingSize, VocabSize);");
+            w.Line("float[] transform = s.MlmTransformFor(count);");
+            if (epilogue.Length > 0)
+                w.Line($"{K}Gemm.Forward(hiddenRows, Packed.MlmDense!, transform, count, s.Pool, {K}GemmEpilogue.{epilogue});");
+            else
+            {
+                w.Line($"{K}Gemm.Forward(hiddenRows, Packed.MlmDense!, transform, count, s.Pool);");
+                w.Line($"{ActivationCall(c.Activation, "new global::System.Span<float>(transform, 0, count * EmbeddingSize)")};");
+            }
+            w.Line($"{K}LayerNorm.Forward(transform, m.LayerNormWeight.Span, m.LayerNormBias.Span, transform, count, EmbeddingSize, LayerNormEps);");
+            w.Line($"{K}Gemm.Forward(transform, Packed.Decoder, logits, count, s.Pool);");
         }
         else w.Line("throw new global::System.InvalidOperationException(\"Checkpoint '\" + CheckpointName + \"' has no MLM head.\");");
         w.Close();
 
         w.Close();
     }
+
+    /// <summary>The GEMM epilogue that applies the activation while the tile is in cache, or "" when there is none.</summary>
+    private static string GemmEpilogue(string activation) => activation switch
+    {
+        "Gelu" or "GeluTanh" or "Relu" or "Silu" => activation,
+        _ => "",
+    };
 
     /// <summary>The activation as a direct call where a dedicated kernel exists, so no switch runs per layer.</summary>
     private static string ActivationCall(string activation, string span) => activation switch

@@ -89,7 +89,7 @@ public static unsafe class Gemm
     /// Below this many floating-point operations (2·rows·K·columns) a pool call runs single-threaded: the fork/join
     /// (about a microsecond when the worker is spinning) would cost more than it saves.
     /// </summary>
-    internal const long MinParallelFlops = 1L << 20;
+    internal static long MinParallelFlops = 1L << 20; // TEMP
 
     /// <summary>
     /// y[r, o] = epilogue(Σ_k x[r, k]·W[o, k] + b[o]) for r &lt; <paramref name="rows"/> and o in

@@ -16,7 +16,11 @@ public abstract class AlbertEngine
     {
         Config = config;
         Weights = weights;
+        Packed = new AlbertPackedWeights(weights, config);
     }
+
+    /// <summary>The matrices repacked for the GEMM, once, when the model is first used.</summary>
+    public AlbertPackedWeights Packed { get; }
 
     public AlbertConfig Config { get; }
 
@@ -30,10 +34,10 @@ public abstract class AlbertEngine
     protected abstract void RunEncoder(AlbertRunState state, int batch, int seq);
 
     /// <summary>pooler_output for <paramref name="count"/> [CLS] rows of [count, H] (only called when the checkpoint has a pooler).</summary>
-    protected abstract void RunPooler(ReadOnlySpan<float> clsRows, Span<float> pooled, int count);
+    protected abstract void RunPooler(AlbertRunState state, ReadOnlySpan<float> clsRows, Span<float> pooled, int count);
 
     /// <summary>MLM logits for <paramref name="count"/> hidden rows of [count, H] (only called when the checkpoint has the MLM head).</summary>
-    protected abstract void RunMlmHead(ReadOnlySpan<float> hiddenRows, Span<float> logits, int count);
+    protected abstract void RunMlmHead(AlbertRunState state, ReadOnlySpan<float> hiddenRows, Span<float> logits, int count);
 
     public AlbertSession CreateSession(int threads = 1) => new(this, threads);
 
@@ -68,13 +72,13 @@ public abstract class AlbertEngine
                 var cls = new float[batch * hidden];
                 for (int b = 0; b < batch; b++) state.Hidden.AsSpan(b * seq * hidden, hidden).CopyTo(cls.AsSpan(b * hidden));
                 var result = new float[batch * hidden];
-                RunPooler(cls, result, batch);
+                RunPooler(state, cls, result, batch);
                 pooled = new FloatTensor(result, batch, hidden);
             }
             if ((outputs & AlbertOutputKinds.MlmLogits) != 0)
             {
                 var result = new float[(long)batch * seq * Config.VocabSize];
-                RunMlmHead(state.Hidden.AsSpan(0, batch * seq * hidden), result, batch * seq);
+                RunMlmHead(state, state.Hidden.AsSpan(0, batch * seq * hidden), result, batch * seq);
                 logits = new FloatTensor(result, batch, seq, Config.VocabSize);
             }
             return new AlbertOutputs(lastHidden, pooled, logits);
@@ -100,7 +104,7 @@ public abstract class AlbertEngine
                 state.Hidden.AsSpan((positions[i].Batch * inputs.SequenceLength + positions[i].Position) * hidden, hidden)
                     .CopyTo(rows.AsSpan(i * hidden));
             var logits = new float[(long)positions.Length * Config.VocabSize];
-            RunMlmHead(rows, logits, positions.Length);
+            RunMlmHead(state, rows, logits, positions.Length);
             return new FloatTensor(logits, positions.Length, Config.VocabSize);
         }
     }

@@ -34,9 +34,8 @@ public sealed class AlbertRunState
     /// <summary>[rows, H] the hidden state between layers; the encoder's output at the end.</summary>
     public float[] Hidden { get; private set; } = [];
 
-    public float[] Query { get; private set; } = [];
-    public float[] Key { get; private set; } = [];
-    public float[] Value { get; private set; } = [];
+    /// <summary>[rows, 3H]: Q, K and V side by side, the fused projection's output.</summary>
+    public float[] Qkv { get; private set; } = [];
 
     /// <summary>[rows, H] attention output before its dense projection.</summary>
     public float[] Context { get; private set; } = [];
@@ -50,8 +49,18 @@ public sealed class AlbertRunState
     /// <summary>[rows, I] the FFN's inner activations.</summary>
     public float[] Intermediate { get; private set; } = [];
 
-    /// <summary>[seq] one row of attention scores.</summary>
-    public float[] Scores { get; private set; } = [];
+    /// <summary>Attention's per-thread scratch (one head's Kᵀ and a block of score rows per thread).</summary>
+    public float[] AttentionScratch { get; private set; } = [];
+
+    /// <summary>[rows, E]: the MLM head's transform before the decoder.</summary>
+    public float[] MlmTransform { get; private set; } = [];
+
+    /// <summary>The MLM transform buffer for <paramref name="count"/> rows (grown when more positions than token rows are asked for).</summary>
+    public float[] MlmTransformFor(int count)
+    {
+        if (count * _config.EmbeddingSize > MlmTransform.Length) MlmTransform = new float[count * _config.EmbeddingSize];
+        return MlmTransform;
+    }
 
     /// <summary>Grows the buffers to hold <paramref name="rows"/> token rows of sequences up to <paramref name="seq"/>.</summary>
     public void EnsureCapacity(int rows, int seq)
@@ -63,15 +72,15 @@ public sealed class AlbertRunState
             MaskBias = new float[rows];
             Embedded = new float[rows * _config.EmbeddingSize];
             Hidden = new float[rows * _config.HiddenSize];
-            Query = new float[rows * _config.HiddenSize];
-            Key = new float[rows * _config.HiddenSize];
-            Value = new float[rows * _config.HiddenSize];
+            Qkv = new float[rows * 3 * _config.HiddenSize];
+            MlmTransform = new float[rows * _config.EmbeddingSize];
             Context = new float[rows * _config.HiddenSize];
             Projected = new float[rows * _config.HiddenSize];
             Attended = new float[rows * _config.HiddenSize];
             Intermediate = new float[rows * _config.IntermediateSize];
             RowCapacity = rows;
         }
-        if (seq > Scores.Length) Scores = new float[seq];
+        int scratch = (Pool?.ThreadCount ?? 1) * Kernels.FusedAttention.ScratchPerThread(seq, _config.HeadSize);
+        if (scratch > AttentionScratch.Length) AttentionScratch = new float[scratch];
     }
 }
