@@ -7,7 +7,7 @@ namespace AlbertAot.Kernels;
 /// <summary>
 /// The AVX-512 micro-kernel: 8 rows × 48 columns (one whole panel), 24 zmm accumulators, 3 panel loads and 8
 /// broadcasts per k, and a prefetch of the panel data <see cref="Gemm.PrefetchFloats"/> ahead (16 KiB: measured best
-/// on Zen 5; the weights stream from L3 at short sequence lengths). Accumulation is sequential in k per output, in
+/// on Zen 5 and on Emerald Rapids; the weights stream from L3 at short sequence lengths). Sequential in k per output, in
 /// FP32 with fused multiply-adds: the same summation order for every row count, column range and thread count.
 /// The accumulators are spelled out one per local (the JIT keeps each in a register); rows past TRows.Value fold away.
 /// </summary>
