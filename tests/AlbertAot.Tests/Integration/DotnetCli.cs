@@ -40,6 +40,30 @@ internal static class DotnetCli
         return (process.ExitCode, output.ToString());
     }
 
+    /// <summary>Runs a program with a file on its standard input; returns its standard output (stderr goes to the failure message).</summary>
+    public static string RunWithInput(string fileName, string arguments, string inputPath, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo(fileName, arguments)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using (var input = File.OpenRead(inputPath)) input.CopyTo(process.StandardInput.BaseStream);
+        process.StandardInput.Close();
+        if (!process.WaitForExit((int)timeout.TotalMilliseconds))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"'{fileName} {arguments}' did not finish within {timeout}");
+        }
+        Assert.True(process.ExitCode == 0, $"'{fileName} {arguments}' exited with {process.ExitCode}: {stderr.GetAwaiter().GetResult()}");
+        return stdout.GetAwaiter().GetResult();
+    }
+
     /// <summary>Runs and asserts success, returning the output.</summary>
     public static string RunOk(string fileName, string arguments, string workingDirectory, TimeSpan timeout)
     {
