@@ -82,13 +82,22 @@ public sealed class GeneratedModel
         return table;
     }
 
-    /// <summary>Names invoked as Activations.X(...) in a method (Apply when there is no dedicated kernel).</summary>
-    public List<string> ActivationCalls(string method) =>
-        Method(method).DescendantNodes().OfType<InvocationExpressionSyntax>()
+    /// <summary>
+    /// The activations a method applies: GemmEpilogue.X fused into a GEMM, or Activations.X(...) called on its own
+    /// (Apply(kind) when there is no dedicated kernel).
+    /// </summary>
+    public List<string> ActivationCalls(string method)
+    {
+        var body = Method(method).DescendantNodes().ToList();
+        var fused = body.OfType<MemberAccessExpressionSyntax>()
+            .Where(m => m.Expression.ToString() is "GemmEpilogue" or "global::AlbertAot.Kernels.GemmEpilogue")
+            .Select(m => m.Name.Identifier.Text);
+        var called = body.OfType<InvocationExpressionSyntax>()
             .Select(i => i.Expression).OfType<MemberAccessExpressionSyntax>()
             .Where(m => m.Expression.ToString() is "Activations" or "global::AlbertAot.Kernels.Activations")
-            .Select(m => m.Name.Identifier.Text + (m.Parent is InvocationExpressionSyntax inv && m.Name.Identifier.Text == "Apply" ? "(" + inv.ArgumentList.Arguments[0] + ")" : ""))
-            .ToList();
+            .Select(m => m.Name.Identifier.Text + (m.Parent is InvocationExpressionSyntax inv && m.Name.Identifier.Text == "Apply" ? "(" + inv.ArgumentList.Arguments[0] + ")" : ""));
+        return fused.Concat(called).ToList();
+    }
 
     /// <summary>The AlbertActivation member the ModelConfig initializer passes.</summary>
     public string ConfigActivation()
