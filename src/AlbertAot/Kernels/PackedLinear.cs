@@ -41,6 +41,8 @@ public sealed unsafe class PackedLinear
 
     ~PackedLinear()
     {
+        // A constructor that threw on its arguments leaves nothing allocated; the finalizer still runs.
+        if (_block is null) return;
         NativeMemory.AlignedFree(_block);
         GC.RemoveMemoryPressure(PackedBytes);
     }
