@@ -1,0 +1,139 @@
+using System;
+using System.Linq;
+using AlbertAot.Runtime;
+using BenchmarkDotNet.Attributes;
+
+namespace AlbertAot.Benchmarks;
+
+/// <summary>Inputs as ../shared/bench makes them: [CLS] random ids [SEP], mask ones, token types 0.</summary>
+internal static class Inputs
+{
+    public static long[] Sequence(Random random, int seq) =>
+        Enumerable.Range(0, seq).Select(s => s == 0 ? 2L : s == seq - 1 ? 3L : random.Next(5, BenchModel.VocabSize)).ToArray();
+
+    public static string CheckpointDirectory =>
+        Environment.GetEnvironmentVariable("ALBERT_BENCH_CHECKPOINT") ?? System.IO.Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "obj", "albert-base-random");
+}
+
+/// <summary>The whole forward at batch 1, logits at every position (what the ORT graph computes), beside ORT.</summary>
+[MemoryDiagnoser]
+public class ForwardBenchmarks
+{
+    private AlbertSession _session = null!;
+    private OrtRunner? _ort;
+    private AlbertInputs _inputs = null!;
+    private long[] _ids = null!, _mask = null!;
+
+    [Params(8, 16, 128, 512)] public int Seq { get; set; }
+
+    [Params(1, 2)] public int Threads { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _session = new BenchModel().CreateSession(Threads);
+        _ids = Inputs.Sequence(new Random(1234), Seq);
+        _mask = Enumerable.Repeat(1L, Seq).ToArray();
+        _inputs = AlbertInputs.Single(_ids);
+        _ort = OrtRunner.TryCreate(Inputs.CheckpointDirectory, Threads);
+    }
+
+    [Benchmark(Description = "AlbertAot")]
+    public void AlbertAot() => _session.Forward(_inputs, AlbertOutputKinds.Features | AlbertOutputKinds.MlmLogits);
+
+    [Benchmark(Baseline = true, Description = "ONNX Runtime")]
+    public void OnnxRuntime()
+    {
+        if (_ort is null) throw new InvalidOperationException("Set ALBERT_BENCH_ONNX to an ONNX graph of the same checkpoint (../shared/bench/make_onnx.py).");
+        _ort.Run(_ids, _mask, 1, Seq);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _session.Dispose();
+        _ort?.Dispose();
+    }
+}
+
+/// <summary>Fill-mask on "Hello I'm a [MASK] model." (10 tokens): the MLM head at the masked position only, against ORT's full logits.</summary>
+public class FillMaskBenchmarks
+{
+    private static readonly long[] Ids = [2, 10975, 31, 22, 79, 21, 4, 1061, 9, 3];
+    private AlbertSession _session = null!;
+    private OrtRunner? _ort;
+    private AlbertInputs _inputs = null!;
+
+    [Params(1, 2)] public int Threads { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _session = new BenchModel().CreateSession(Threads);
+        _inputs = AlbertInputs.Single(Ids);
+        _ort = OrtRunner.TryCreate(Inputs.CheckpointDirectory, Threads);
+    }
+
+    [Benchmark(Description = "AlbertAot fill-mask")]
+    public FloatTensor AlbertAot() => _session.MlmLogitsAt(_inputs, [(0, 6)]);
+
+    [Benchmark(Baseline = true, Description = "ONNX Runtime, all logits")]
+    public void OnnxRuntime()
+    {
+        if (_ort is null) throw new InvalidOperationException("Set ALBERT_BENCH_ONNX.");
+        _ort.Run(Ids, Enumerable.Repeat(1L, Ids.Length).ToArray(), 1, Ids.Length);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _session.Dispose();
+        _ort?.Dispose();
+    }
+}
+
+/// <summary>32 sentences of 10-40 tokens: ORT as one padded batch; AlbertAot one sentence at a time (no padding work).</summary>
+public class BatchBenchmarks
+{
+    private AlbertSession _session = null!;
+    private OrtRunner? _ort;
+    private long[][] _sentences = null!;
+    private long[] _paddedIds = null!, _paddedMask = null!;
+    private int _longest;
+
+    [Params(1, 2)] public int Threads { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(99);
+        _sentences = Enumerable.Range(0, 32).Select(_ => Inputs.Sequence(random, random.Next(10, 41))).ToArray();
+        _longest = _sentences.Max(s => s.Length);
+        _paddedIds = new long[32 * _longest];
+        _paddedMask = new long[32 * _longest];
+        for (int b = 0; b < 32; b++)
+            for (int s = 0; s < _sentences[b].Length; s++) { _paddedIds[b * _longest + s] = _sentences[b][s]; _paddedMask[b * _longest + s] = 1; }
+        _session = new BenchModel().CreateSession(Threads);
+        _ort = OrtRunner.TryCreate(Inputs.CheckpointDirectory, Threads);
+    }
+
+    [Benchmark(Description = "AlbertAot, 32 sentences")]
+    public void AlbertAot()
+    {
+        foreach (long[] sentence in _sentences) _session.Forward(AlbertInputs.Single(sentence), AlbertOutputKinds.Features | AlbertOutputKinds.MlmLogits);
+    }
+
+    [Benchmark(Baseline = true, Description = "ONNX Runtime, padded batch of 32")]
+    public void OnnxRuntime()
+    {
+        if (_ort is null) throw new InvalidOperationException("Set ALBERT_BENCH_ONNX.");
+        _ort.Run(_paddedIds, _paddedMask, 32, _longest);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _session.Dispose();
+        _ort?.Dispose();
+    }
+}
