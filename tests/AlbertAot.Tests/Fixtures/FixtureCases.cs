@@ -44,7 +44,7 @@ public static class FixtureCases
     }
 
     /// <summary>Asserts shape equality and max |expected − actual| ≤ tolerance, reporting the worst element.</summary>
-    public static void AssertClose(string what, SafetensorsFile expectedFile, string name, FloatTensor? actual, float tolerance)
+    public static float AssertClose(string what, SafetensorsFile expectedFile, string name, FloatTensor? actual, float tolerance)
     {
         Assert.True(actual is not null, $"{what}: {name} was not computed");
         int[] shape = expectedFile.Shape(name);
@@ -59,5 +59,6 @@ public static class FixtureCases
         }
         Assert.True(worstDiff <= tolerance,
             $"{what}: {name} differs by {worstDiff:G3} at flat index {worst} (expected {expected[worst]}, got {actual.Data[worst]}); tolerance {tolerance:G3}");
+        return worstDiff;
     }
 }

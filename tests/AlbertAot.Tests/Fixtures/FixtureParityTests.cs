@@ -9,7 +9,7 @@ namespace AlbertAot.Tests.Fixtures;
 /// Every case of every fixture through the generated code, against the expected outputs of the independent float64
 /// reference (../shared/fixtures/README.md), within the fixtures' tolerances.
 /// </summary>
-public class FixtureParityTests
+public class FixtureParityTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     public static TheoryData<string, string> Cases => FixtureCases.All();
 
@@ -27,9 +27,15 @@ public class FixtureParityTests
 
         float tolerance = FixtureCases.Tolerance(fixture);
         string what = $"{fixture}/{caseName}";
-        FixtureCases.AssertClose(what, file, "last_hidden_state", outputs.LastHiddenState, tolerance);
-        if (file.Contains("pooler_output")) FixtureCases.AssertClose(what, file, "pooler_output", outputs.PoolerOutput, tolerance);
-        if (file.Contains("mlm_logits")) FixtureCases.AssertClose(what, file, "mlm_logits", outputs.MlmLogits, tolerance);
+        var worst = new System.Collections.Generic.List<string>
+        {
+            $"last_hidden_state {FixtureCases.AssertClose(what, file, "last_hidden_state", outputs.LastHiddenState, tolerance):G2}",
+        };
+        if (file.Contains("pooler_output"))
+            worst.Add($"pooler_output {FixtureCases.AssertClose(what, file, "pooler_output", outputs.PoolerOutput, tolerance):G2}");
+        if (file.Contains("mlm_logits"))
+            worst.Add($"mlm_logits {FixtureCases.AssertClose(what, file, "mlm_logits", outputs.MlmLogits, tolerance):G2}");
+        output.WriteLine($"{what}: max |diff| {string.Join(", ", worst)} (tolerance {tolerance:G2})");
     }
 
     [Theory]
