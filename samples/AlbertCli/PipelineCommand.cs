@@ -19,7 +19,16 @@ namespace AlbertCli;
 /// <item><c>feature-extraction</c>: inputs a text, <c>{"text", "text_pair"}</c>, or a list of these (one batch);
 /// output <c>[1][tokens][hidden]</c> (last_hidden_state) per input; parameters <c>truncation</c>,
 /// <c>tokenize_kwargs</c> (<c>truncation</c>, <c>max_length</c>), <c>return_tensors</c> (false only).</item>
+/// <item><c>text-classification</c> (sequence-classification head): inputs a text, <c>{"text", "text_pair"}</c>, or a
+/// list of these; parameters <c>top_k</c> (a number, or null for every label; absent: HF's single best label, in a list
+/// for a text and bare for a pair), <c>function_to_apply</c>, <c>truncation</c>, <c>max_length</c>.</item>
+/// <item><c>token-classification</c> (token-classification head): inputs a text or a list; parameters
+/// <c>aggregation_strategy</c>, <c>ignore_labels</c>.</item>
+/// <item><c>question-answering</c> (question-answering head): inputs <c>{"question", "context"}</c> or a list;
+/// parameters <c>top_k</c>, <c>doc_stride</c>, <c>max_answer_len</c>, <c>max_seq_len</c>, <c>max_question_len</c>,
+/// <c>handle_impossible_answer</c>, <c>align_to_words</c>; one answer is a dict, several a list.</item>
 /// </list>
+/// A model without the head a pipeline needs answers <c>"pipeline X is not supported by this model: ..."</c>.
 /// Truncation without a max_length truncates to the model's max_position_embeddings (HF: the tokenizer's
 /// model_max_length, 512 for the hub's ALBERT tokenizers, which is the same number).
 /// </summary>
@@ -83,6 +92,9 @@ internal static class PipelineCommand
                 {
                     "fill-mask" => FillMask(inputs, parameters, context, lineNumber),
                     "feature-extraction" => FeatureExtraction(inputs, parameters, context),
+                    "text-classification" => TextClassification(inputs, parameters, context),
+                    "token-classification" => TokenClassification(inputs, parameters, context),
+                    "question-answering" => QuestionAnswering(inputs, parameters, context),
                     _ => throw new RequestException($"pipeline {name} is not supported by this model"),
                 };
             }
@@ -215,8 +227,175 @@ internal static class PipelineCommand
         };
     }
 
+    private static Action<Utf8JsonWriter> TextClassification(JsonElement inputs, JsonElement? parameters, Context context)
+    {
+        TextClassificationPipeline pipeline = context.TextClassification;
+        bool legacy = true;
+        int? topK = 1;
+        ClassificationFunction? function = null;
+        bool? truncation = null;
+        int? maxLength = null;
+        foreach (JsonProperty parameter in Properties(parameters))
+        {
+            JsonElement value = parameter.Value;
+            switch (parameter.Name)
+            {
+                case "top_k":
+                    // HF: top_k given (even null: every label) gives the sorted list; absent gives the best label alone.
+                    legacy = false;
+                    if (value.ValueKind == JsonValueKind.Null) topK = null;
+                    else if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out int k) || k < 0)
+                        throw new RequestException($"\"top_k\" must be a whole number of 0 or more or null, not {value.GetRawText()}");
+                    else topK = k;
+                    break;
+                case "function_to_apply":
+                    if (value.ValueKind == JsonValueKind.Null) break;
+                    if (value.ValueKind != JsonValueKind.String) throw new RequestException($"\"function_to_apply\" must be \"sigmoid\", \"softmax\" or \"none\", not {value.GetRawText()}");
+                    function = HeadCommands.ParseFunction(value.GetString()!.ToLowerInvariant());
+                    break;
+                case "truncation":
+                    truncation = TruncationFlag(value, "truncation");
+                    break;
+                case "max_length":
+                    if (value.ValueKind == JsonValueKind.Null) break;
+                    if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out int m) || m < 1)
+                        throw new RequestException($"\"max_length\" must be a whole number of 1 or more, not {value.GetRawText()}");
+                    maxLength = m;
+                    break;
+                default:
+                    throw new RequestException($"text-classification takes the parameters top_k, function_to_apply, truncation and max_length, not \"{parameter.Name}\"");
+            }
+        }
+        if (truncation == false) maxLength = null;
+        else if (truncation == true) maxLength ??= context.Model.Config.MaxPositionEmbeddings;
+
+        if (inputs.ValueKind != JsonValueKind.Array)
+        {
+            (string text, string? pair) = FeatureInput(inputs, "text-classification");
+            IReadOnlyList<TextClassificationResult> results = pipeline.Run(text, pair, topK, function, maxLength);
+            // HF wraps the legacy single result in a list only for a string input; a {"text", ...} dict gets it bare.
+            bool bare = inputs.ValueKind != JsonValueKind.String;
+            return writer => HeadCommands.WriteClassification(writer, results, legacy, pair: bare);
+        }
+        var items = new List<(string Text, string? Pair)>();
+        foreach (JsonElement item in inputs.EnumerateArray()) items.Add(FeatureInput(item, "text-classification"));
+        var all = new IReadOnlyList<TextClassificationResult>[items.Count];
+        for (int i = 0; i < all.Length; i++) all[i] = pipeline.Run(items[i].Text, items[i].Pair, topK, function, maxLength);
+        return writer =>
+        {
+            // A list of inputs gives a list of results, each a bare dict without top_k.
+            writer.WriteStartArray();
+            foreach (IReadOnlyList<TextClassificationResult> results in all) HeadCommands.WriteClassification(writer, results, legacy, pair: true);
+            writer.WriteEndArray();
+        };
+    }
+
+    private static Action<Utf8JsonWriter> TokenClassification(JsonElement inputs, JsonElement? parameters, Context context)
+    {
+        TokenClassificationPipeline pipeline = context.TokenClassification;
+        AggregationStrategy strategy = AggregationStrategy.None;
+        List<string>? ignoreLabels = null;
+        foreach (JsonProperty parameter in Properties(parameters))
+        {
+            JsonElement value = parameter.Value;
+            switch (parameter.Name)
+            {
+                case "aggregation_strategy":
+                    if (value.ValueKind == JsonValueKind.Null) break;
+                    if (value.ValueKind != JsonValueKind.String) throw new RequestException($"\"aggregation_strategy\" must be a string, not {value.GetRawText()}");
+                    strategy = HeadCommands.ParseAggregation(value.GetString()!.ToLowerInvariant());
+                    break;
+                case "ignore_labels":
+                    if (value.ValueKind == JsonValueKind.Null) break;
+                    ignoreLabels = Strings(value, "ignore_labels");
+                    break;
+                default:
+                    throw new RequestException($"token-classification takes the parameters aggregation_strategy and ignore_labels, not \"{parameter.Name}\"");
+            }
+        }
+        if (inputs.ValueKind == JsonValueKind.String)
+        {
+            string text = inputs.GetString()!;
+            IReadOnlyList<TokenClassificationEntity> entities = pipeline.Run(text, strategy, ignoreLabels);
+            return writer => HeadCommands.WriteEntities(writer, text, entities);
+        }
+        List<string> texts = Strings(inputs, "inputs");
+        IReadOnlyList<IReadOnlyList<TokenClassificationEntity>> batch = texts.Count == 0 ? [] : pipeline.Run(texts, strategy, ignoreLabels);
+        return writer =>
+        {
+            writer.WriteStartArray();
+            for (int i = 0; i < texts.Count; i++) HeadCommands.WriteEntities(writer, texts[i], batch[i]);
+            writer.WriteEndArray();
+        };
+    }
+
+    private static Action<Utf8JsonWriter> QuestionAnswering(JsonElement inputs, JsonElement? parameters, Context context)
+    {
+        QuestionAnsweringPipeline pipeline = context.QuestionAnswering;
+        int topK = 1, maxAnswerLength = QuestionAnsweringPipeline.DefaultMaxAnswerLength, maxQuestionLength = 64;
+        int? docStride = null, maxSeqLength = null;
+        bool handleImpossible = false, alignToWords = true;
+        foreach (JsonProperty parameter in Properties(parameters))
+        {
+            JsonElement value = parameter.Value;
+            if (value.ValueKind == JsonValueKind.Null) continue;
+            switch (parameter.Name)
+            {
+                case "top_k": topK = Count(value, "top_k", 1); break;
+                case "doc_stride": docStride = Count(value, "doc_stride", 0); break;
+                case "max_answer_len": maxAnswerLength = Count(value, "max_answer_len", 1); break;
+                case "max_seq_len": maxSeqLength = Count(value, "max_seq_len", 1); break;
+                case "max_question_len": maxQuestionLength = Count(value, "max_question_len", 1); break;
+                case "handle_impossible_answer": handleImpossible = Flag(value, "handle_impossible_answer"); break;
+                case "align_to_words": alignToWords = Flag(value, "align_to_words"); break;
+                default:
+                    throw new RequestException("question-answering takes the parameters top_k, doc_stride, max_answer_len, max_seq_len, " +
+                        $"max_question_len, handle_impossible_answer and align_to_words, not \"{parameter.Name}\"");
+            }
+        }
+        var items = new List<(string Question, string Context)>();
+        if (inputs.ValueKind == JsonValueKind.Array)
+            foreach (JsonElement item in inputs.EnumerateArray()) items.Add(QaInput(item));
+        else items.Add(QaInput(inputs));
+        var all = items.ConvertAll(i => pipeline.Run(i.Question, i.Context, topK, docStride, maxAnswerLength, maxSeqLength, maxQuestionLength,
+            handleImpossible, alignToWords));
+        return writer =>
+        {
+            // HF: one example gives its result alone, several a list of results.
+            if (all.Count != 1) writer.WriteStartArray();
+            for (int i = 0; i < all.Count; i++) HeadCommands.WriteAnswers(writer, items[i].Context, all[i]);
+            if (all.Count != 1) writer.WriteEndArray();
+        };
+    }
+
+    private static (string Question, string Context) QaInput(JsonElement input)
+    {
+        if (input.ValueKind == JsonValueKind.Object
+            && input.TryGetProperty("question", out JsonElement question) && question.ValueKind == JsonValueKind.String
+            && input.TryGetProperty("context", out JsonElement context) && context.ValueKind == JsonValueKind.String)
+        {
+            foreach (JsonProperty property in input.EnumerateObject())
+                if (!property.NameEquals("question") && !property.NameEquals("context"))
+                    throw new RequestException($"a question-answering input has \"question\" and \"context\", not \"{property.Name}\"");
+            return (question.GetString()!, context.GetString()!);
+        }
+        throw new RequestException($"question-answering inputs are {{\"question\", \"context\"}} (strings) or a list of these, not {Shorten(input.GetRawText())}");
+    }
+
+    private static int Count(JsonElement value, string name, int minimum) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int n) && n >= minimum
+            ? n
+            : throw new RequestException($"\"{name}\" must be a whole number of {minimum} or more, not {value.GetRawText()}");
+
+    private static bool Flag(JsonElement value, string name) => value.ValueKind switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => throw new RequestException($"\"{name}\" must be true or false, not {value.GetRawText()}"),
+    };
+
     /// <summary>A text, or <c>{"text", "text_pair"?}</c>.</summary>
-    private static (string Text, string? Pair) FeatureInput(JsonElement input)
+    private static (string Text, string? Pair) FeatureInput(JsonElement input, string pipeline = "feature-extraction")
     {
         if (input.ValueKind == JsonValueKind.String) return (input.GetString()!, null);
         if (input.ValueKind == JsonValueKind.Object && input.TryGetProperty("text", out JsonElement text) && text.ValueKind == JsonValueKind.String)
@@ -232,7 +411,7 @@ internal static class PipelineCommand
             }
             return (text.GetString()!, pair);
         }
-        throw new RequestException($"feature-extraction inputs are a text, {{\"text\", \"text_pair\"}}, or a list of these, not {Shorten(input.GetRawText())}");
+        throw new RequestException($"{pipeline} inputs are a text, {{\"text\", \"text_pair\"}}, or a list of these, not {Shorten(input.GetRawText())}");
     }
 
     /// <summary>HF tokenizer keyword arguments <c>{"truncation", "max_length"}</c> → the length to truncate to, or null.</summary>
@@ -339,5 +518,33 @@ internal static class PipelineCommand
         }
 
         public FeatureExtractionPipeline Features => _features ??= new FeatureExtractionPipeline(model);
+
+        private TextClassificationPipeline? _textClassification;
+        private TokenClassificationPipeline? _tokenClassification;
+        private QuestionAnsweringPipeline? _questionAnswering;
+
+        public TextClassificationPipeline TextClassification =>
+            _textClassification ??= Build("text-classification", AlbertHeads.SequenceClassification, (ISequenceClassificationModel m) => new TextClassificationPipeline(m));
+
+        public TokenClassificationPipeline TokenClassification =>
+            _tokenClassification ??= Build("token-classification", AlbertHeads.TokenClassification, (ITokenClassificationModel m) => new TokenClassificationPipeline(m));
+
+        public QuestionAnsweringPipeline QuestionAnswering =>
+            _questionAnswering ??= Build("question-answering", AlbertHeads.QuestionAnswering, (IQuestionAnsweringModel m) => new QuestionAnsweringPipeline(m));
+
+        /// <summary>The pipeline over the model as the head's interface, or the line's error naming what is missing.</summary>
+        private TPipeline Build<TModel, TPipeline>(string name, AlbertHeads head, Func<TModel, TPipeline> create) where TModel : class, IAlbertModel
+        {
+            if (model is not TModel typed)
+                throw new RequestException($"pipeline {name} is not supported by this model: checkpoint '{model.Config.CheckpointName}' has no {head.Describe()} head (its heads: {model.Heads})");
+            try
+            {
+                return create(typed);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new RequestException($"pipeline {name} is not supported by this model: {e.Message}");
+            }
+        }
     }
 }

@@ -15,9 +15,22 @@ internal static class Program
           AlbertCli info
               the compiled config and heads
           AlbertCli forward --input IN.safetensors --output OUT.safetensors
-              reads I64 input_ids [batch, seq] and optional token_type_ids / attention_mask (HF's defaults when absent);
-              writes F32 last_hidden_state, pooler_output (when the checkpoint has a pooler) and mlm_logits (when it has
-              the MLM head): the parity check against HuggingFace
+              reads I64 input_ids [batch, seq] ([batch, choices, seq] for a multiple-choice head) and optional
+              token_type_ids / attention_mask (HF's defaults when absent); writes F32 last_hidden_state, pooler_output
+              (when the checkpoint has a pooler), mlm_logits (MLM head), sop_logits (sentence-order head), logits
+              (classification heads) or start_logits / end_logits (question answering): the parity check against HF
+          AlbertCli fill-mask "TEXT with [MASK]" [--top-k N] [--targets a,b]
+          AlbertCli embed "TEXT" [--pair "TEXT2"]
+          AlbertCli classify "TEXT" [--pair "TEXT2"] [--top-k N|all] [--function-to-apply sigmoid|softmax|none]
+          AlbertCli ner "TEXT" [--aggregation-strategy none|simple|first|average|max] [--ignore-labels O,B-LOC]
+          AlbertCli qa --question "Q" --context "C" [--top-k N] [--doc-stride N] [--max-answer-len N] [--max-seq-len N]
+                       [--max-question-len N] [--handle-impossible-answer]
+          AlbertCli sop "FIRST" "SECOND"
+          AlbertCli choose "PROMPT" "CHOICE" "CHOICE" ...
+              HF's pipelines on the compiled model's heads, JSON as HF returns it (offsets in characters)
+          AlbertCli pipeline < IN.jsonl > OUT.jsonl
+              {"id", "pipeline", "inputs", "parameters"} lines answered with {"id", "output"}: fill-mask,
+              feature-extraction, text-classification, token-classification, question-answering
           AlbertCli tokenize < IN.jsonl > OUT.jsonl
               one line per input line {"text", "text_pair"?, "max_length"?, "padding"? "max_length"}: input_ids,
               token_type_ids, attention_mask, tokens, decoded, decoded_cleanup (HF AlbertTokenizer's), streaming
@@ -47,6 +60,11 @@ internal static class Program
                 "fill-mask" => FillMaskCommand.Run(args[1..], new CliModel(), StandardOutput(), Console.Error),
                 "embed" => EmbedCommand.Run(args[1..], new CliModel(), StandardOutput()),
                 "pipeline" => PipelineCommand.Run(Console.In, StandardOutput(), new CliModel(), Console.Error),
+                "classify" => HeadCommands.Classify(args[1..], new CliModel(), StandardOutput()),
+                "ner" => HeadCommands.Ner(args[1..], new CliModel(), StandardOutput()),
+                "qa" => HeadCommands.Qa(args[1..], new CliModel(), StandardOutput()),
+                "sop" => HeadCommands.Sop(args[1..], new CliModel(), StandardOutput()),
+                "choose" => HeadCommands.Choose(args[1..], new CliModel(), StandardOutput()),
                 "tokenize" => TokenizeCommand.Run(Console.In, StandardOutput(), RequireTokenizer()),
                 "bench" => BenchCommand.Run(Options.Parse(args[1..], "--seq", "--threads", "--runs", "--warmup", "--min-seconds", "--outputs", "--json"), new CliModel()),
                 _ => Fail($"unknown verb '{args[0]}'.\n\n{Usage}"),
@@ -77,37 +95,15 @@ internal static class Program
         Console.WriteLine($"hidden_act            {c.HiddenAct}");
         Console.WriteLine($"pooler                {(model.HasPooler ? "yes" : "no")}");
         Console.WriteLine($"mlm head              {(model.HasMlmHead ? "yes" : "no")}");
+        Console.WriteLine($"heads                 {CliModel.ModelHeads}");
+        if ((IAlbertModel)model is IAlbertClassifierModel classifier)
+            Console.WriteLine($"labels                {string.Join(", ", classifier.Labels)}");
         Console.WriteLine($"tokenizer             {(CliModel.HasTokenizer ? "embedded spiece.model" : "none (ids only)")}");
         return 0;
     }
 
-    private static int Forward(Options options)
-    {
-        var model = new CliModel();
-        SafetensorsFile input = SafetensorsFile.Read(options.Require("--input"));
-        if (!input.Contains("input_ids")) throw new CliException($"{options.Require("--input")} has no input_ids tensor.");
-        int[] shape = input.Shape("input_ids");
-        if (shape.Length != 2) throw new CliException($"input_ids has shape [{string.Join(", ", shape)}]; expected [batch, sequence].");
-        foreach (string name in new[] { "token_type_ids", "attention_mask" })
-            if (input.Contains(name) && !input.Shape(name).AsSpan().SequenceEqual(shape))
-                throw new CliException($"{name} has shape [{string.Join(", ", input.Shape(name))}] but input_ids has [{string.Join(", ", shape)}].");
-
-        var inputs = new AlbertInputs(shape[0], shape[1], input.ReadInt64s("input_ids"),
-            input.Contains("token_type_ids") ? input.ReadInt64s("token_type_ids") : null,
-            input.Contains("attention_mask") ? input.ReadInt64s("attention_mask") : null);
-        AlbertOutputKinds kinds = AlbertOutputKinds.LastHiddenState
-            | (model.HasPooler ? AlbertOutputKinds.PoolerOutput : 0)
-            | (model.HasMlmHead ? AlbertOutputKinds.MlmLogits : 0);
-        AlbertOutputs outputs = model.Forward(inputs, kinds);
-
-        var tensors = new List<SafetensorsTensor>();
-        Add(tensors, "last_hidden_state", outputs.LastHiddenState);
-        Add(tensors, "pooler_output", outputs.PoolerOutput);
-        Add(tensors, "mlm_logits", outputs.MlmLogits);
-        SafetensorsFile.Write(options.Require("--output"), tensors);
-        Console.WriteLine($"wrote {string.Join(", ", tensors.ConvertAll(t => $"{t.Name} [{string.Join(", ", t.Shape)}]"))} to {options.Require("--output")}");
-        return 0;
-    }
+    private static int Forward(Options options) =>
+        ForwardCommand.Run(new CliModel(), options.Require("--input"), options.Require("--output"), Console.Out);
 
     private static AlbertAot.Tokenization.AlbertTokenizer RequireTokenizer() =>
         new CliModel().Tokenizer ?? throw new CliException(
@@ -116,11 +112,6 @@ internal static class Program
     /// <summary>Buffered UTF-8 standard output: the line-oriented verbs write thousands of lines.</summary>
     private static TextWriter StandardOutput() =>
         new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
-
-    private static void Add(List<SafetensorsTensor> tensors, string name, FloatTensor? tensor)
-    {
-        if (tensor is not null) tensors.Add(SafetensorsTensor.FromSingles(name, tensor.Data, tensor.Shape));
-    }
 
     private static int Fail(string message)
     {

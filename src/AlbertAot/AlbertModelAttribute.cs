@@ -12,4 +12,12 @@ public sealed class AlbertModelAttribute(string checkpointName) : Attribute
 {
     /// <summary>The checkpoint's name as declared in the project file.</summary>
     public string CheckpointName { get; } = checkpointName;
+
+    /// <summary>
+    /// The heads this class needs, e.g. <c>Heads = AlbertHeads.SentenceOrder</c>: a checkpoint without one of them is
+    /// build error ALB0020 (never invented weights). A task head named here is compiled even when config.architectures[0]
+    /// does not name it (<c>classifier.*</c> alone does not say which head it is). Default: the heads
+    /// config.architectures[0] names, plus the pooler and the MLM head when their tensors are present.
+    /// </summary>
+    public AlbertHeads Heads { get; set; }
 }

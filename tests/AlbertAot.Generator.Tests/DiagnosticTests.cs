@@ -582,6 +582,167 @@ public class DiagnosticTests
         Assert.Equal(true, new GeneratedModel(run).Constant("HasTokenizer"));
     }
 
+    // ---- heads: ALB0005 (id2label), ALB0012 (classifier rows), ALB0020, ALB0021, ALB0022 ----
+
+    private static string Architecture(string architecture, params (string Field, object? Value)[] fields) =>
+        Configs.With(Configs.Tiny, fields.Prepend(("architectures", (object?)new[] { architecture })).ToArray());
+
+    /// <summary>Tiny with the given architecture, a pooler, no MLM head, and classifier.* [rows, 16] when rows > 0.</summary>
+    private static CheckpointBuilder Head(string architecture, int classifierRows, params (string Field, object? Value)[] fields)
+    {
+        var builder = new CheckpointBuilder("m", Architecture(architecture, fields)).WithMlm(false);
+        if (classifierRows > 0) builder.WithExtraTensor("classifier.weight", "F32", classifierRows, 16).WithExtraTensor("classifier.bias", "F32", classifierRows);
+        return builder;
+    }
+
+    private const string AttributeWithHeads = "[AlbertAot.AlbertModel(\"m\", Heads = AlbertAot.AlbertHeads.{0})] public partial class M;";
+
+    [Fact]
+    public void Alb0020_ArchitectureNamesAHeadWhoseTensorsAreMissing()
+    {
+        Assert.Equal("Checkpoint 'm' has no sequence-classification head: config.architectures[0] is 'AlbertForSequenceClassification', which has it, " +
+            "but model.safetensors has no 'classifier.weight' [2, 16], one row per label of config.json's id2label (2)",
+            Message(Head("AlbertForSequenceClassification", 0), "ALB0020"));
+        Assert.Equal("Checkpoint 'm' has no question-answering head: config.architectures[0] is 'AlbertForQuestionAnswering', which has it, " +
+            "but model.safetensors has no 'qa_outputs.weight' [2, 16]",
+            Message(Head("AlbertForQuestionAnswering", 0), "ALB0020"));
+    }
+
+    [Fact]
+    public void Alb0020_SentenceOrderAskedOfACheckpointWithoutSopWeights()
+    {
+        // The hub's albert-base-v1 is an AlbertForMaskedLM: asking it for SOP is a build error, not invented weights.
+        Assert.Equal("Checkpoint 'm' has no sentence-order head: [AlbertModel(Heads = SentenceOrder)] asks for it, but model.safetensors has no " +
+            "'sop_classifier.classifier.weight' [2, 16] (the hub's albert-*-v1/v2 checkpoints are AlbertForMaskedLM and carry no SOP weights)",
+            Message(Tiny(), "ALB0020", string.Format(AttributeWithHeads, "SentenceOrder")));
+        Assert.Contains("config.architectures[0] is 'AlbertForPreTraining', which has it",
+            Message(new CheckpointBuilder("m", Architecture("AlbertForPreTraining")), "ALB0020"));
+    }
+
+    [Theory]
+    [InlineData("AlbertForSequenceClassification", 2, "sequence-classification")]
+    [InlineData("AlbertForMultipleChoice", 1, "multiple-choice")]
+    public void Alb0020_PooledHeadWithoutThePooler(string architecture, int rows, string head)
+    {
+        Assert.Equal($"Checkpoint 'm' has no {head} head: config.architectures[0] is '{architecture}', which has it, " +
+            "but it classifies pooler_output, and model.safetensors has no 'albert.pooler.weight'",
+            Message(Head(architecture, rows).WithPooler(false), "ALB0020"));
+    }
+
+    [Theory]
+    [InlineData("Pooler", "pooler", "model.safetensors has no 'albert.pooler.weight'")]
+    [InlineData("MaskedLM", "MLM", "model.safetensors has no 'predictions.dense.weight' (the MLM head's predictions.* tensors)")]
+    public void Alb0020_PoolerOrMlmHeadAskedForButAbsent(string heads, string head, string what)
+    {
+        Assert.Equal($"Checkpoint 'm' has no {head} head: [AlbertModel(Heads = {heads})] asks for it, but {what}",
+            Message(Tiny().WithPooler(false).WithMlm(false), "ALB0020", string.Format(AttributeWithHeads, heads)));
+    }
+
+    [Fact]
+    public void Alb0020_OnlyTheHeadsAskedForAreRequired()
+    {
+        // Heads = Pooler | MaskedLM on a checkpoint with both: fine; the ids-only info diagnostic aside, nothing is reported.
+        GeneratorRun run = GeneratorHarness.Run(Tiny().Build(), string.Format(AttributeWithHeads, "Pooler | AlbertAot.AlbertHeads.MaskedLM"));
+        run.AssertGeneratesAndCompiles();
+    }
+
+    [Fact]
+    public void Alb0021_ClassifierTensorsTheArchitectureDoesNotName_AreLeftOutWithAnInfo()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Head("AlbertModel", 3).Build()).AssertNoCrash();
+        Diagnostic d = Assert.Single(run.Diagnostics);
+        Assert.Equal("ALB0021", d.Id);
+        Assert.Equal(DiagnosticSeverity.Info, d.Severity);
+        Assert.Equal("Checkpoint 'm' holds classifier.* (a sequence-, token- or multiple-choice classifier: the tensors alone do not say which), " +
+            "but config.architectures[0] is 'AlbertModel', which names no head that reads them: 'M' is compiled without that head; to compile it, " +
+            "name it on the attribute: [AlbertModel(\"m\", Heads = AlbertHeads.SequenceClassification (or TokenClassification, MultipleChoice))]",
+            GeneratorRun.Message(d));
+        run.AssertCompiles();
+        Assert.Equal(AlbertHeadsValue("Pooler"), new GeneratedModel(run).Constant("ModelHeads"));
+    }
+
+    [Fact]
+    public void Alb0021_QaAndSopTensorsWithoutAnArchitectureNamingThem()
+    {
+        Checkpoint checkpoint = Tiny().WithSop().WithExtraTensor("qa_outputs.weight", "F32", 2, 16).WithExtraTensor("qa_outputs.bias", "F32", 2)
+            .WithConfigFileText(Configs.With(Configs.Tiny, ("architectures", Configs.Remove))).Build();
+        GeneratorRun run = GeneratorHarness.Run(checkpoint).AssertNoCrash();
+        string[] messages = run.Diagnostics.Where(d => d.Id == "ALB0021").Select(GeneratorRun.Message).ToArray();
+        Assert.Equal(2, messages.Length);
+        Assert.Contains(messages, m => m.Contains("holds sop_classifier.classifier.* (a sentence-order head), but config.json has no architectures, which names no head") &&
+            m.EndsWith("Heads = AlbertHeads.SentenceOrder)]", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("holds qa_outputs.* (a question-answering head)") && m.EndsWith("Heads = AlbertHeads.QuestionAnswering)]", StringComparison.Ordinal));
+        Assert.Single(run.Sources);
+    }
+
+    [Fact]
+    public void Alb0021_WhenOtherHeadsAreAskedFor_SaysSo()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Tiny().WithSop().Build(), string.Format(AttributeWithHeads, "Pooler")).AssertNoCrash();
+        Assert.Contains("config.architectures[0] is 'AlbertForMaskedLM' and [AlbertModel(Heads = Pooler)] asks for other heads",
+            GeneratorRun.Message(Assert.Single(run.Diagnostics)));
+    }
+
+    [Theory]
+    [InlineData("SequenceClassification | AlbertAot.AlbertHeads.TokenClassification", "SequenceClassification | TokenClassification",
+        "asks for more than one task head: a checkpoint carries at most one of SequenceClassification, TokenClassification, QuestionAnswering and MultipleChoice (HF saves one model class)")]
+    [InlineData("QuestionAnswering | (AlbertAot.AlbertHeads)1024", "QuestionAnswering | 1024", "holds the value 1024, which names no head of AlbertAot.AlbertHeads")]
+    public void Alb0022_ImpossibleHeadsOnTheAttribute(string heads, string shown, string why)
+    {
+        Diagnostic d = SingleForSource(string.Format(AttributeWithHeads, heads), "ALB0022");
+        Assert.Equal($"[AlbertModel(Heads = {shown})] on 'M' {why}", GeneratorRun.Message(d));
+    }
+
+    [Theory]
+    [InlineData("[\"a\", \"b\"]", "field 'id2label' is an array, expected an object of class index → label")]
+    [InlineData("{\"0\": \"a\", \"x\": \"b\"}", "field 'id2label' has the key \"x\"; its keys must be the class indices 0 to 1")]
+    [InlineData("{\"0\": \"a\", \"2\": \"b\"}", "field 'id2label' has the key \"2\"; its keys must be the class indices 0 to 1")]
+    [InlineData("{\"0\": \"a\", \"00\": \"b\"}", "field 'id2label' names class 0 twice")]
+    [InlineData("{\"0\": \"a\", \"1\": 7}", "field 'id2label' maps \"1\" to 7, expected a label name (a string)")]
+    [InlineData("{}", "field 'id2label' is empty: a classifier has at least one class")]
+    public void Alb0005_Id2LabelUnusableForAClassifierHead(string id2label, string what)
+    {
+        string config = Configs.With(Architecture("AlbertForTokenClassification"), ("id2label", System.Text.Json.JsonDocument.Parse(id2label).RootElement));
+        CheckpointBuilder builder = new CheckpointBuilder("m", config).WithMlm(false)
+            .WithExtraTensor("classifier.weight", "F32", 2, 16).WithExtraTensor("classifier.bias", "F32", 2);
+        Assert.Equal($"Checkpoint 'm': config.json field 'id2label' is unusable for the token-classification head: {what}", Message(builder, "ALB0005"));
+    }
+
+    [Fact]
+    public void Alb0005_BadProblemTypeMattersOnlyToAClassifier()
+    {
+        string config = Architecture("AlbertForSequenceClassification", ("problem_type", "ranking"));
+        CheckpointBuilder builder = new CheckpointBuilder("m", config).WithMlm(false)
+            .WithExtraTensor("classifier.weight", "F32", 2, 16).WithExtraTensor("classifier.bias", "F32", 2);
+        Assert.Contains("field 'problem_type' is \"ranking\", expected null or one of \"regression\"", Message(builder, "ALB0005"));
+        // On a masked-LM checkpoint neither id2label nor problem_type is read.
+        GeneratorHarness.Run(Tiny().WithConfigFileText(Configs.With(Configs.Tiny, ("problem_type", "ranking"), ("id2label", new[] { 1 }))).Build())
+            .AssertGeneratesAndCompiles();
+    }
+
+    [Fact]
+    public void Alb0012_ClassifierRowsDisagreeWithId2Label()
+    {
+        string config = Architecture("AlbertForSequenceClassification", ("id2label", new Dictionary<string, string> { ["0"] = "a", ["1"] = "b", ["2"] = "c" }));
+        CheckpointBuilder builder = new CheckpointBuilder("m", config).WithMlm(false)
+            .WithExtraTensor("classifier.weight", "F32", 2, 16).WithExtraTensor("classifier.bias", "F32", 2);
+        Checkpoint checkpoint = builder.Build();
+        GeneratorRun run = GeneratorHarness.Run(checkpoint).AssertNoCrash();
+        Assert.Equal(new[] { "ALB0012", "ALB0012" }, run.Diagnostics.Select(d => d.Id));
+        Assert.Equal($"Checkpoint 'm': tensor 'classifier.weight' in '{Safetensors}' has shape [2, 16], expected [3, 16] from config.json",
+            GeneratorRun.Message(run.Diagnostics[0]));
+        Assert.Empty(run.Sources);
+    }
+
+    [Fact]
+    public void Alb0012_MultipleChoiceClassifierHasOneOutput()
+    {
+        Assert.Equal($"Checkpoint 'm': tensor 'classifier.weight' in '{Safetensors}' has shape [2, 16], expected [1, 16] from config.json",
+            GeneratorRun.Message(GeneratorHarness.Run(Head("AlbertForMultipleChoice", 2).Build()).AssertNoCrash().Diagnostics[0]));
+    }
+
+    private static object AlbertHeadsValue(string name) => (int)Enum.Parse<AlbertAot.AlbertHeads>(name);
+
     // ---- the set of ids ----
 
     [Fact]

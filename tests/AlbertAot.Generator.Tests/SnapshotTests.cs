@@ -1,4 +1,5 @@
 using AlbertAot.Generator.Tests.Infrastructure;
+using Snapshooter;
 using Snapshooter.Xunit;
 using Xunit;
 
@@ -14,10 +15,23 @@ public class SnapshotTests
     public void TinyGroups_RealHeader_GeneratedSource()
     {
         // The fixture's config.json and the real header of its model.safetensors: 2 groups × 2 inner layers, F16, gelu_new,
-        // pooler, MLM head with stored decoder weight and bias, SOP head (ignored), tokenizer present.
+        // pooler, MLM head with stored decoder weight and bias, SOP head (AlbertForPreTraining), tokenizer present.
         GeneratorRun run = GeneratorHarness.Run(TinyGroupsFixture.Checkpoint(), "namespace Fixtures;\n" + GeneratorHarness.ModelSource("tiny-groups", "TinyGroups"))
             .AssertGeneratesAndCompiles();
         Snapshot.Match(run.Source);
+    }
+
+    [Theory]
+    [InlineData("seq-cls")]
+    [InlineData("token-cls")]
+    [InlineData("qa")]
+    [InlineData("multiple-choice")]
+    public void TinyHeads_RealHeader_GeneratedSource(string head)
+    {
+        // ../shared/fixtures/tiny-heads: one relu encoder under each task head; token-cls and qa are saved without the pooler.
+        GeneratorRun run = GeneratorHarness.Run(TinyHeadsFixture.Checkpoint(head), "namespace Fixtures;\n" + GeneratorHarness.ModelSource(head, "Heads" + head.Replace("-", "")))
+            .AssertGeneratesAndCompiles();
+        Snapshot.Match(run.Source, SnapshotNameExtension.Create(head));
     }
 
     [Fact]

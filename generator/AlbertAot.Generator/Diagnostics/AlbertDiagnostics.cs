@@ -84,6 +84,19 @@ internal static class AlbertDiagnostics
         "Tokenizer file missing",
         "Checkpoint '{0}': the tokenizer '{1}' named on its AlbertCheckpoint item does not exist");
 
+    public static readonly DiagnosticDescriptor HeadMissing = Error("ALB0020",
+        "Head missing from the checkpoint",
+        "Checkpoint '{0}' has no {1} head: {2}");
+
+    public static readonly DiagnosticDescriptor HeadNotCompiled = new("ALB0021",
+        "Head tensors present but not compiled",
+        "Checkpoint '{0}' holds {1}, but {2}: '{3}' is compiled without that head; to compile it, name it on the attribute: [AlbertModel(\"{0}\", Heads = {4})]",
+        Category, DiagnosticSeverity.Info, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidHeadsRequest = Error("ALB0022",
+        "Invalid Heads on [AlbertModel]",
+        "[AlbertModel(Heads = {0})] on '{1}' {2}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("ALB9999",
         "Internal generator error",
         "AlbertAot.Generator failed on checkpoint '{0}': {1}. This is a bug in AlbertAot: please report it with the checkpoint's config.json and safetensors header.");
@@ -110,6 +123,9 @@ internal static class AlbertDiagnostics
         [UnsupportedClass.Id] = UnsupportedClass,
         [InvalidCheckpointName.Id] = InvalidCheckpointName,
         [TokenizerMissing.Id] = TokenizerMissing,
+        [HeadMissing.Id] = HeadMissing,
+        [HeadNotCompiled.Id] = HeadNotCompiled,
+        [InvalidHeadsRequest.Id] = InvalidHeadsRequest,
         [InternalError.Id] = InternalError,
     };
 

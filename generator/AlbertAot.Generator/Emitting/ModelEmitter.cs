@@ -37,7 +37,7 @@ internal static class ModelEmitter
         "CheckpointName", "VocabSize", "EmbeddingSize", "HiddenSize", "NumHiddenLayers", "NumHiddenGroups", "InnerGroupNum",
         "NumAttentionHeads", "HeadSize", "IntermediateSize", "MaxPositionEmbeddings", "TypeVocabSize", "LayerNormEps", "HiddenAct",
         "PadTokenId", "HasTokenizer", "ModelConfig", "SafetensorsResourceName", "ConfigResourceName", "TokenizerResourceName",
-        "Config", "HasPooler", "HasMlmHead", "ModelWeights", "Forward", "MlmLogitsAt", "CreateSession", "Tokenizer", "ModelTokenizer", "s_tokenizer", "Tensors", "LoadWeights", "Engine",
+        "Config", "HasPooler", "HasMlmHead", "ModelHeads", "Heads", "NumLabels", "ModelLabels", "Labels", "ProblemType", "ModelWeights", "Forward", "MlmLogitsAt", "CreateSession", "Tokenizer", "ModelTokenizer", "s_tokenizer", "Tensors", "LoadWeights", "Engine",
     };
 
     public static string HintName(ModelSpec spec)
@@ -70,7 +70,14 @@ internal static class ModelEmitter
         w.Line($"/// {c.InnerGroupNum} inner layer(s), hidden size {c.HiddenSize}, {c.NumAttentionHeads} heads, embedding size {c.EmbeddingSize}, vocabulary {c.VocabSize},");
         w.Line($"/// <c>{c.HiddenAct}</c> activation; weights stored as {spec.StorageTypes} and embedded in this assembly.");
         w.Line("/// </summary>");
-        w.Open($"partial {spec.Class.Keyword} {spec.Class.ClassName} : global::AlbertAot.IAlbertModel");
+        if (spec.TaskHead != 0 || spec.HasSop)
+        {
+            w.Line("/// <remarks>");
+            w.Line($"/// Heads: {Xml(HeadKinds.Names(spec.Heads))}" + (spec.Labels.Count > 0 ? $"; labels (id2label) {Xml(string.Join(", ", spec.Labels.Select(Literal)))}." : "."));
+            w.Line("/// </remarks>");
+        }
+        string interfaces = string.Concat(HeadKinds.Interfaces(spec.Heads).Select(i => ", " + i));
+        w.Open($"partial {spec.Class.Keyword} {spec.Class.ClassName} : global::AlbertAot.IAlbertModel{interfaces}");
         EmitConstants(w, spec);
         EmitPublicApi(w, spec);
         EmitTensorTable(w, spec);
@@ -105,7 +112,23 @@ internal static class ModelEmitter
         w.Line($"public const int PadTokenId = {c.PadTokenId};");
         w.Line($"/// <summary>Whether the checkpoint's spiece.model is embedded (the tokenizer API needs it).</summary>");
         w.Line($"public const bool HasTokenizer = {Bool(spec.HasTokenizer)};");
+        w.Line("/// <summary>The heads compiled from the checkpoint.</summary>");
+        w.Line($"public const global::AlbertAot.AlbertHeads ModelHeads = {HeadKinds.Expression(spec.Heads)};");
+        if (spec.Labels.Count > 0)
+        {
+            w.Line("/// <summary>The classifier's outputs: one per label of config.json's id2label.</summary>");
+            w.Line($"public const int NumLabels = {spec.Labels.Count};");
+        }
         w.Line("#endregion");
+        if (spec.Labels.Count > 0)
+        {
+            w.Line();
+            w.Line("/// <summary>config.json's id2label: the label of each class index.</summary>");
+            w.Line("public static global::System.Collections.Generic.IReadOnlyList<string> ModelLabels { get; } = global::System.Array.AsReadOnly(new string[]");
+            w.Line("{");
+            foreach (string label in spec.Labels) w.Line($"    {Literal(label)},");
+            w.Line("});");
+        }
         w.Line();
         w.Line("/// <summary>The config as a record, for code that handles any model.</summary>");
         w.Line("public static global::AlbertAot.AlbertConfig ModelConfig { get; } = new(");
@@ -132,6 +155,21 @@ internal static class ModelEmitter
         w.Line("/// <inheritdoc />");
         w.Line($"public bool HasMlmHead => {Bool(spec.HasMlmHead)};");
         w.Line();
+        w.Line("/// <inheritdoc />");
+        w.Line("public global::AlbertAot.AlbertHeads Heads => ModelHeads;");
+        w.Line();
+        if (spec.Labels.Count > 0)
+        {
+            w.Line("/// <inheritdoc />");
+            w.Line("public global::System.Collections.Generic.IReadOnlyList<string> Labels => ModelLabels;");
+            w.Line();
+        }
+        if (spec.TaskHead == HeadKinds.SequenceClassification)
+        {
+            w.Line("/// <inheritdoc />");
+            w.Line($"public string? ProblemType => {(spec.Config.ProblemType is null ? "null" : Literal(spec.Config.ProblemType))};");
+            w.Line();
+        }
         if (spec.HasTokenizer)
         {
             w.Line("/// <summary>The checkpoint's tokenizer: its embedded spiece.model with HF AlbertTokenizer's rules (loaded at first use).</summary>");
@@ -192,6 +230,20 @@ internal static class ModelEmitter
             for (int i = 0; i < spec.MlmHead.Count; i++)
                 if (i != 4) TensorField(w, s_mlmFieldNames[i], spec.MlmHead[i]);
         }
+        if (spec.HasSop)
+        {
+            w.Line();
+            w.Line("// sentence-order head, on the pooled output");
+            TensorField(w, "SopClassifierWeight", spec.SopClassifier[0]);
+            TensorField(w, "SopClassifierBias", spec.SopClassifier[1]);
+        }
+        if (spec.TaskHead != 0)
+        {
+            w.Line();
+            w.Line($"// {HeadKinds.Describe(spec.TaskHead)} head");
+            TensorField(w, "TaskClassifierWeight", spec.TaskClassifier[0]);
+            TensorField(w, "TaskClassifierBias", spec.TaskClassifier[1]);
+        }
         w.Close();
         w.Line();
     }
@@ -236,7 +288,21 @@ internal static class ModelEmitter
             w.Line("    wordEmbeddings, checkpoint.Get(Tensors.MlmDecoderBias));");
         }
         else w.Line("global::AlbertAot.Weights.AlbertMlmHeadWeights? mlmHead = null; // the checkpoint has no predictions.* head");
-        w.Line("return new global::AlbertAot.Weights.AlbertWeights(embeddings, groups, pooler, mlmHead);");
+        if (!spec.HasSop && spec.TaskHead == 0)
+        {
+            w.Line("return new global::AlbertAot.Weights.AlbertWeights(embeddings, groups, pooler, mlmHead);");
+            w.Close();
+            w.Line();
+            return;
+        }
+        w.Line(spec.HasSop
+            ? "var sopClassifier = new global::AlbertAot.Weights.AlbertClassifierWeights(checkpoint.Get(Tensors.SopClassifierWeight), checkpoint.Get(Tensors.SopClassifierBias));"
+            : "global::AlbertAot.Weights.AlbertClassifierWeights? sopClassifier = null; // no sentence-order head");
+        w.Line(spec.TaskHead != 0
+            ? "var taskClassifier = new global::AlbertAot.Weights.AlbertClassifierWeights(checkpoint.Get(Tensors.TaskClassifierWeight), checkpoint.Get(Tensors.TaskClassifierBias));"
+            : "global::AlbertAot.Weights.AlbertClassifierWeights? taskClassifier = null; // no task head");
+        w.Line("return new global::AlbertAot.Weights.AlbertWeights(embeddings, groups, pooler, mlmHead, sopClassifier,");
+        w.Line($"    {HeadKinds.Expression(spec.TaskHead)}, taskClassifier);");
         w.Close();
         w.Line();
     }
@@ -343,6 +409,31 @@ internal static class ModelEmitter
         }
         else w.Line("throw new global::System.InvalidOperationException(\"Checkpoint '\" + CheckpointName + \"' has no MLM head.\");");
         w.Close();
+
+        if (spec.TaskHead != 0)
+        {
+            w.Line();
+            w.Open("protected override void RunTaskHead(global::AlbertAot.Runtime.AlbertRunState s, global::System.ReadOnlySpan<float> rows, global::System.Span<float> logits, int count)");
+            w.Line(spec.TaskHead switch
+            {
+                HeadKinds.SequenceClassification => $"// classifier on the pooled output: H = {c.HiddenSize} → {spec.TaskOutputs} labels.",
+                HeadKinds.TokenClassification => $"// classifier on every token: H = {c.HiddenSize} → {spec.TaskOutputs} labels.",
+                HeadKinds.QuestionAnswering => $"// qa_outputs on every token: H = {c.HiddenSize} → 2 (start logit, end logit).",
+                _ => $"// classifier on each choice's pooled output: H = {c.HiddenSize} → 1 (the choice's score).",
+            });
+            w.Line("global::AlbertAot.Weights.AlbertClassifierWeights head = Weights.TaskClassifier!;");
+            w.Line($"{K}Linear.Forward(rows, head.Weight.Span, head.Bias.Span, logits, count, HiddenSize, {spec.TaskOutputs});");
+            w.Close();
+        }
+        if (spec.HasSop)
+        {
+            w.Line();
+            w.Open("protected override void RunSopHead(global::AlbertAot.Runtime.AlbertRunState s, global::System.ReadOnlySpan<float> pooledRows, global::System.Span<float> logits, int count)");
+            w.Line($"// sop_classifier on the pooled output: H = {c.HiddenSize} → 2 (0: in order, 1: swapped).");
+            w.Line("global::AlbertAot.Weights.AlbertClassifierWeights head = Weights.SopClassifier!;");
+            w.Line($"{K}Linear.Forward(pooledRows, head.Weight.Span, head.Bias.Span, logits, count, HiddenSize, 2);");
+            w.Close();
+        }
 
         w.Close();
     }

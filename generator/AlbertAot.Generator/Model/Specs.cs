@@ -18,7 +18,8 @@ internal sealed record ModelClassInfo(
     EquatableArray<ContainingType> ContainingTypes,
     string? CheckpointName,
     EquatableArray<DiagnosticInfo> Problems,
-    EquatableLocation? Location);
+    EquatableLocation? Location,
+    int RequestedHeads = 0);
 
 /// <summary>A declared checkpoint's descriptor and validated safetensors header.</summary>
 internal sealed record ParsedCheckpoint(CheckpointDescriptor Descriptor, SafetensorsHeader? Header, EquatableArray<DiagnosticInfo> Problems);
@@ -44,10 +45,21 @@ internal sealed record ModelSpec(
     EquatableArray<LayerSpec> Layers,
     EquatableArray<TensorRef> Pooler,
     EquatableArray<TensorRef> MlmHead,
-    bool HasTokenizer)
+    bool HasTokenizer,
+    EquatableArray<TensorRef> SopClassifier,
+    int TaskHead,
+    EquatableArray<TensorRef> TaskClassifier,
+    EquatableArray<string> Labels)
 {
     public bool HasPooler => Pooler.Count > 0;
     public bool HasMlmHead => MlmHead.Count > 0;
+    public bool HasSop => SopClassifier.Count > 0;
+
+    /// <summary>Every compiled head, as AlbertAot.AlbertHeads flags.</summary>
+    public int Heads => (HasPooler ? HeadKinds.Pooler : 0) | (HasMlmHead ? HeadKinds.MaskedLM : 0) | (HasSop ? HeadKinds.SentenceOrder : 0) | TaskHead;
+
+    /// <summary>Outputs of the task head's classifier (labels, 2 for QA, 1 for multiple choice).</summary>
+    public int TaskOutputs => TaskClassifier.Count > 0 ? (int)TaskClassifier[1].ElementCount : 0;
 }
 
 /// <summary>The outcome for one model class: a spec to emit (when valid) and the diagnostics to report.</summary>

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using AlbertAot.Generator.Diagnostics;
 using AlbertAot.Generator.Json;
+using AlbertAot.Generator.Model;
 
 namespace AlbertAot.Generator.Parsing;
 
@@ -90,6 +91,7 @@ internal static class ConfigParser
         string positionType = reader.String("position_embedding_type", "absolute");
         string modelType = reader.String("model_type", "albert");
         string architecture = reader.FirstArchitecture();
+        var (labels, labelProblem, problemType) = ReadLabels(root);
 
         if (!Activations.TryGetValue(hiddenAct, out string? activation) && reader.Has("hidden_act"))
             problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedConfigValue, null, checkpoint, "hidden_act", $"\"{hiddenAct}\"",
@@ -126,8 +128,64 @@ internal static class ConfigParser
 
         if (problems.Count > 0) return (null, problems);
         return (new ConfigSpec(vocab, embedding, hidden, layers, groups, inner, heads, intermediate, maxPositions, typeVocab, eps,
-            hiddenAct, activation ?? "GeluTanh", padId, architecture), problems);
+            hiddenAct, activation ?? "GeluTanh", padId, architecture, labels.ToEquatableArray(), labelProblem, problemType), problems);
     }
+
+    /// <summary>The values of HF's <c>problem_type</c>.</summary>
+    public static readonly string[] ProblemTypes = { "regression", "single_label_classification", "multi_label_classification" };
+
+    /// <summary>
+    /// HF PretrainedConfig's labels: id2label (keys are integers written as strings, values the label names; here they
+    /// must be 0..N-1, so that every class index has a name, and strings), else LABEL_0..LABEL_{num_labels-1} with
+    /// num_labels from the config or 2. Problems are returned, not reported: they matter only for a classifier head.
+    /// </summary>
+    private static (List<string> Labels, string Problem, string? ProblemType) ReadLabels(JsonValue root)
+    {
+        string problem = "";
+        string? problemType = null;
+        JsonValue? type = root.Get("problem_type");
+        if (type is not null && type.Kind != JsonKind.Null)
+        {
+            if (type.Kind == JsonKind.String && ProblemTypes.Contains(type.Text!)) problemType = type.Text;
+            else problem = $"field 'problem_type' is {type.Describe()}, expected null or one of {string.Join(", ", ProblemTypes.Select(t => "\"" + t + "\""))}";
+        }
+
+        JsonValue? id2label = root.Get("id2label");
+        if (id2label is not null && id2label.Kind != JsonKind.Null)
+        {
+            if (id2label.Kind != JsonKind.Object)
+                return (DefaultLabels(2), Join(problem, $"field 'id2label' is {id2label.Describe()}, expected an object of class index → label"), problemType);
+            var byIndex = new SortedDictionary<int, string>();
+            foreach (var member in id2label.Members!)
+            {
+                if (!int.TryParse(member.Key.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int index) || index < 0 || index >= id2label.Members.Count)
+                    return (DefaultLabels(id2label.Members.Count), Join(problem,
+                        $"field 'id2label' has the key \"{member.Key}\"; its keys must be the class indices 0 to {id2label.Members.Count - 1}"), problemType);
+                if (member.Value.Kind != JsonKind.String)
+                    return (DefaultLabels(id2label.Members.Count), Join(problem,
+                        $"field 'id2label' maps \"{member.Key}\" to {member.Value.Describe()}, expected a label name (a string)"), problemType);
+                if (byIndex.ContainsKey(index))
+                    return (DefaultLabels(id2label.Members.Count), Join(problem, $"field 'id2label' names class {index} twice"), problemType);
+                byIndex[index] = member.Value.Text!;
+            }
+            if (byIndex.Count == 0) return (DefaultLabels(0), Join(problem, "field 'id2label' is empty: a classifier has at least one class"), problemType);
+            return (byIndex.Values.ToList(), problem, problemType);
+        }
+
+        JsonValue? numLabels = root.Get("num_labels");
+        if (numLabels is not null && numLabels.Kind != JsonKind.Null)
+        {
+            if (numLabels.Kind == JsonKind.Number && int.TryParse(numLabels.Text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && n <= 1_000_000)
+                return (DefaultLabels(n), problem, problemType);
+            return (DefaultLabels(2), Join(problem, $"field 'num_labels' is {numLabels.Describe()}, expected a positive integer"), problemType);
+        }
+        return (DefaultLabels(2), problem, problemType);
+    }
+
+    private static List<string> DefaultLabels(int count) =>
+        Enumerable.Range(0, count).Select(i => "LABEL_" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+
+    private static string Join(string first, string second) => first.Length == 0 ? second : first + "; " + second;
 
     /// <summary>Reads typed fields, recording one problem per bad field.</summary>
     private sealed class FieldReader(JsonValue root, string checkpoint, List<DiagnosticInfo> problems)

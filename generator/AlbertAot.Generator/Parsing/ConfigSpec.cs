@@ -1,6 +1,12 @@
+using AlbertAot.Generator.Model;
+
 namespace AlbertAot.Generator.Parsing;
 
-/// <summary>The config.json values the forward pass depends on, HF defaults filled in.</summary>
+/// <summary>
+/// The config.json values the forward pass depends on, HF defaults filled in. <see cref="Labels"/> is HF's id2label in
+/// index order (LABEL_i for <c>num_labels</c> or the default 2 when there is none); <see cref="LabelProblem"/> says what is
+/// wrong with id2label or problem_type ("" when nothing is): it matters, and is reported, only for a classifier head.
+/// </summary>
 internal sealed record ConfigSpec(
     int VocabSize,
     int EmbeddingSize,
@@ -16,7 +22,10 @@ internal sealed record ConfigSpec(
     string HiddenAct,
     string Activation,
     int PadTokenId,
-    string Architecture)
+    string Architecture,
+    EquatableArray<string> Labels,
+    string LabelProblem,
+    string? ProblemType)
 {
     public int HeadSize => HiddenSize / NumAttentionHeads;
 

@@ -149,12 +149,110 @@ internal static class ModelBinder
                 Check(decoder, new long[] { c.VocabSize, c.EmbeddingSize });
         }
 
-        if (diagnostics.Count > errorsBefore) return null;
-        string storage = string.Join(", ", embeddings.Concat(layers.SelectMany(l => l.Tensors)).Concat(pooler).Concat(mlm)
+        var (sop, taskHead, task, labels) = BindHeads(cls, name, c, byName, prefix, pooler.Count > 0, mlm.Count > 0, Required, diagnostics);
+
+        if (diagnostics.Count(x => x.Id != AlbertDiagnostics.HeadNotCompiled.Id) > errorsBefore) return null;
+        string storage = string.Join(", ", embeddings.Concat(layers.SelectMany(l => l.Tensors)).Concat(pooler).Concat(mlm).Concat(sop).Concat(task)
             .Select(t => t!.DType).Distinct().OrderBy(t => t, StringComparer.Ordinal));
         return new ModelSpec(cls, name, c, header.FileLength, header.HeaderLength, storage,
             embeddings.Select(t => t!).ToEquatableArray(), layers.ToEquatableArray(),
-            pooler.Select(t => t!).ToEquatableArray(), mlm.Select(t => t!).ToEquatableArray(), d.TokenizerExists);
+            pooler.Select(t => t!).ToEquatableArray(), mlm.Select(t => t!).ToEquatableArray(), d.TokenizerExists,
+            sop.Select(t => t!).ToEquatableArray(), taskHead, task.Select(t => t!).ToEquatableArray(), labels.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// The sentence-order head and the task head. A head is compiled when config.architectures[0] names it or the
+    /// attribute asks for it (Heads = ...); then its tensors must be there (ALB0020 when they are not, ALB0011/0012/0013
+    /// when one of them is missing or wrong). Head tensors that nothing names are left out, with ALB0021 (info): in
+    /// particular classifier.* alone does not say whether it classifies the pooled output, every token, or choices.
+    /// </summary>
+    private static (List<TensorRef?> Sop, int TaskHead, List<TensorRef?> Task, List<string> Labels) BindHeads(ModelClassInfo cls, string name,
+        ConfigSpec c, Dictionary<string, TensorEntry> byName, string prefix, bool hasPooler, bool hasMlm,
+        Func<string, long[], TensorRef?> required, List<DiagnosticInfo> diagnostics)
+    {
+        int requested = cls.RequestedHeads;
+        int named = HeadKinds.OfArchitecture(c.Architecture);
+        string architectureText = c.Architecture.Length > 0 ? $"config.architectures[0] is '{c.Architecture}'" : "config.json has no architectures";
+
+        // Why a head is wanted, for the messages.
+        string Why(int head) => (requested & head) != 0
+            ? $"[AlbertModel(Heads = {HeadKinds.Names(requested)})] asks for it"
+            : $"{architectureText}, which has it";
+
+        void Missing(int head, string what) =>
+            diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.HeadMissing, null, name, HeadKinds.Describe(head), $"{Why(head)}, but {what}"));
+
+        void NotCompiled(string tensors, string heads) =>
+            diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.HeadNotCompiled, null, name, tensors,
+                (requested & HeadKinds.All) != 0 ? $"{architectureText} and [AlbertModel(Heads = {HeadKinds.Names(requested)})] asks for other heads"
+                    : $"{architectureText}, which names no head that reads them",
+                cls.DisplayName, heads));
+
+        string poolerTensor = prefix + "pooler.weight";
+        long h = c.HiddenSize;
+
+        if ((requested & HeadKinds.Pooler) != 0 && !hasPooler)
+            Missing(HeadKinds.Pooler, $"model.safetensors has no '{poolerTensor}'");
+        if ((requested & HeadKinds.MaskedLM) != 0 && !hasMlm)
+            Missing(HeadKinds.MaskedLM, "model.safetensors has no 'predictions.dense.weight' (the MLM head's predictions.* tensors)");
+
+        // Sentence order: AlbertForPreTraining's sop_classifier on the pooled output.
+        var sop = new List<TensorRef?>();
+        const string SopWeight = "sop_classifier.classifier.weight", SopBias = "sop_classifier.classifier.bias";
+        if (((requested | named) & HeadKinds.SentenceOrder) != 0)
+        {
+            if (!byName.ContainsKey(SopWeight))
+                Missing(HeadKinds.SentenceOrder, $"model.safetensors has no '{SopWeight}' [2, {h}] (the hub's albert-*-v1/v2 checkpoints are AlbertForMaskedLM and carry no SOP weights)");
+            else if (!hasPooler)
+                Missing(HeadKinds.SentenceOrder, $"it classifies pooler_output, and model.safetensors has no '{poolerTensor}'");
+            else
+            {
+                sop.Add(required(SopWeight, new long[] { 2, h }));
+                sop.Add(required(SopBias, new long[] { 2 }));
+            }
+        }
+        else if (byName.ContainsKey(SopWeight))
+            NotCompiled("sop_classifier.classifier.* (a sentence-order head)", "AlbertHeads.SentenceOrder");
+
+        // The task head: the one asked for, else the one the architecture names.
+        int taskHead = (requested & HeadKinds.TaskHeads) != 0 ? requested & HeadKinds.TaskHeads : named & HeadKinds.TaskHeads;
+        var task = new List<TensorRef?>();
+        var labels = new List<string>();
+        if (taskHead != 0)
+        {
+            string tensor = taskHead == HeadKinds.QuestionAnswering ? "qa_outputs" : "classifier";
+            long outputs = taskHead switch
+            {
+                HeadKinds.QuestionAnswering => 2,
+                HeadKinds.MultipleChoice => 1,
+                _ => c.Labels.Count,
+            };
+            bool onPooled = taskHead is HeadKinds.SequenceClassification or HeadKinds.MultipleChoice;
+            string shapeText = $"[{outputs}, {h}]" + (taskHead is HeadKinds.SequenceClassification or HeadKinds.TokenClassification
+                ? $", one row per label of config.json's id2label ({c.Labels.Count})" : "");
+            if (!byName.ContainsKey(tensor + ".weight"))
+                Missing(taskHead, $"model.safetensors has no '{tensor}.weight' {shapeText}");
+            else if (onPooled && !hasPooler)
+                Missing(taskHead, $"it classifies pooler_output, and model.safetensors has no '{poolerTensor}'");
+            else if (taskHead is HeadKinds.SequenceClassification or HeadKinds.TokenClassification && c.LabelProblem.Length > 0)
+                diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidConfigValue, null, name, "id2label", "is unusable for the " +
+                    HeadKinds.Describe(taskHead) + " head: " + c.LabelProblem));
+            else
+            {
+                task.Add(required(tensor + ".weight", new long[] { outputs, h }));
+                task.Add(required(tensor + ".bias", new long[] { outputs }));
+                if (taskHead is HeadKinds.SequenceClassification or HeadKinds.TokenClassification) labels.AddRange(c.Labels);
+            }
+        }
+        else
+        {
+            if (byName.ContainsKey("classifier.weight"))
+                NotCompiled("classifier.* (a sequence-, token- or multiple-choice classifier: the tensors alone do not say which)",
+                    "AlbertHeads.SequenceClassification (or TokenClassification, MultipleChoice)");
+            if (byName.ContainsKey("qa_outputs.weight"))
+                NotCompiled("qa_outputs.* (a question-answering head)", "AlbertHeads.QuestionAnswering");
+        }
+        return (sop, taskHead, task, labels);
     }
 
     private static ModelResult Result(ModelSpec? spec, List<DiagnosticInfo> diagnostics, ModelClassInfo cls) =>

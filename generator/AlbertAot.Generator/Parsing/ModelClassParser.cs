@@ -28,6 +28,20 @@ internal static class ModelClassParser
             name = null;
         }
 
+        // Heads = AlbertHeads.X | ...: the heads the class needs; the binder checks the checkpoint has them.
+        int requestedHeads = 0;
+        foreach (var named in attribute.NamedArguments)
+        {
+            if (named.Key != "Heads" || named.Value.Value is null) continue;
+            requestedHeads = System.Convert.ToInt32(named.Value.Value, System.Globalization.CultureInfo.InvariantCulture);
+            if ((requestedHeads & ~HeadKinds.All) != 0)
+                problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidHeadsRequest, location, HeadKinds.Names(requestedHeads), display,
+                    $"holds the value {requestedHeads & ~HeadKinds.All}, which names no head of AlbertAot.AlbertHeads"));
+            else if (HeadKinds.BitCount(requestedHeads & HeadKinds.TaskHeads) > 1)
+                problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidHeadsRequest, location, HeadKinds.Names(requestedHeads), display,
+                    "asks for more than one task head: a checkpoint carries at most one of SequenceClassification, TokenClassification, QuestionAnswering and MultipleChoice (HF saves one model class)"));
+        }
+
         if (type.TypeParameters.Length > 0) problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedClass, location, display, "generic classes are not supported"));
         if (type.IsStatic) problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedClass, location, display, "a static class cannot implement IAlbertModel"));
         if (type.IsAbstract && !type.IsStatic) problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedClass, location, display, "the model class must be instantiable, not abstract"));
@@ -48,7 +62,8 @@ internal static class ModelClassParser
         if (!allPartial) problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.ClassNotPartial, location, display));
 
         string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
-        return new ModelClassInfo(ns, type.Name, syntax is RecordDeclarationSyntax ? "record" : "class", display, containing.ToEquatableArray(), name, problems.ToEquatableArray(), location);
+        return new ModelClassInfo(ns, type.Name, syntax is RecordDeclarationSyntax ? "record" : "class", display, containing.ToEquatableArray(), name, problems.ToEquatableArray(), location,
+            requestedHeads);
     }
 
     private static string Keyword(TypeDeclarationSyntax type) => type switch

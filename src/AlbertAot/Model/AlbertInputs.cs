@@ -65,8 +65,30 @@ public sealed class AlbertInputs
     /// <summary>One sequence of ids, token types 0, mask 1.</summary>
     public static AlbertInputs Single(params long[] inputIds) => FromRows([inputIds]);
 
+    /// <summary>
+    /// Multiple-choice inputs in HF's shape [batch, choices, sequence], row-major (choice c of example b is row
+    /// b·choices + c). The encoder runs on the batch × choices rows, as HF's <c>AlbertForMultipleChoice</c> flattens
+    /// them; outputs keep the choices axis (<c>logits</c> [batch, choices], <c>pooler_output</c> [batch, choices, hidden],
+    /// <c>last_hidden_state</c> [batch, choices, sequence, hidden]).
+    /// </summary>
+    public static AlbertInputs FromChoices(int batchSize, int choices, int sequenceLength, ReadOnlyMemory<long> inputIds,
+        ReadOnlyMemory<long>? tokenTypeIds = null, ReadOnlyMemory<long>? attentionMask = null)
+    {
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch must hold at least one example.");
+        if (choices <= 0) throw new ArgumentOutOfRangeException(nameof(choices), choices, "An example must have at least one choice.");
+        if ((long)batchSize * choices > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(choices), choices, "Too many rows.");
+        return new AlbertInputs(batchSize * choices, sequenceLength, inputIds, tokenTypeIds, attentionMask) { Choices = choices };
+    }
+
+    /// <summary>The rows the encoder runs: the batch size, or batch × choices for <see cref="FromChoices"/> inputs.</summary>
     public int BatchSize { get; }
     public int SequenceLength { get; }
+
+    /// <summary>Choices per example for multiple-choice inputs (<see cref="FromChoices"/>), else null.</summary>
+    public int? Choices { get; private init; }
+
+    /// <summary>The examples: <see cref="BatchSize"/> / <see cref="Choices"/> for multiple-choice inputs, else <see cref="BatchSize"/>.</summary>
+    public int ExampleCount => BatchSize / (Choices ?? 1);
 
     /// <summary><c>input_ids</c> [batch, sequence].</summary>
     public ReadOnlyMemory<long> InputIds { get; }

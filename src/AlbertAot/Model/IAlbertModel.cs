@@ -17,10 +17,20 @@ public interface IAlbertModel
     /// <summary>Whether the checkpoint carries the MLM head (<c>predictions.*</c>).</summary>
     bool HasMlmHead { get; }
 
+    /// <summary>
+    /// Every head compiled into the model: the pooler, the MLM head, the sentence-order head and at most one task head
+    /// (a generated class also implements that head's interface, e.g. <see cref="ISequenceClassificationModel"/>).
+    /// </summary>
+    AlbertHeads Heads => (HasPooler ? AlbertHeads.Pooler : AlbertHeads.None) | (HasMlmHead ? AlbertHeads.MaskedLM : AlbertHeads.None);
+
     /// <summary>The checkpoint's tokenizer (its embedded spiece.model), or null when it was compiled without one.</summary>
     Tokenization.AlbertTokenizer? Tokenizer { get; }
 
-    /// <summary>Runs the encoder (and the heads asked for) on a batch.</summary>
+    /// <summary>
+    /// Runs the encoder (and the heads asked for) on a batch. Asking for a head the checkpoint lacks
+    /// (<see cref="AlbertOutputKinds.MlmLogits"/>, <see cref="AlbertOutputKinds.Logits"/>,
+    /// <see cref="AlbertOutputKinds.SopLogits"/>) is an <see cref="InvalidOperationException"/>.
+    /// </summary>
     AlbertOutputs Forward(AlbertInputs inputs, AlbertOutputKinds outputs = AlbertOutputKinds.Features);
 
     /// <summary>

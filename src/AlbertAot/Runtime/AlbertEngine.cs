@@ -30,6 +30,12 @@ public abstract class AlbertEngine
 
     public bool HasMlmHead => Weights.MlmHead is not null;
 
+    /// <summary>Every head the checkpoint carries.</summary>
+    public AlbertHeads Heads => Weights.Heads;
+
+    /// <summary>The task head (<see cref="AlbertHeads.SequenceClassification"/>, ...), or <see cref="AlbertHeads.None"/>.</summary>
+    public AlbertHeads TaskHead => Weights.TaskClassifier is not null ? Weights.TaskHead : AlbertHeads.None;
+
     /// <summary>Embeddings, embedding_hidden_mapping_in and every layer: leaves last_hidden_state in <see cref="AlbertRunState.Hidden"/>.</summary>
     protected abstract void RunEncoder(AlbertRunState state, int batch, int seq);
 
@@ -38,6 +44,18 @@ public abstract class AlbertEngine
 
     /// <summary>MLM logits for <paramref name="count"/> hidden rows of [count, H] (only called when the checkpoint has the MLM head).</summary>
     protected abstract void RunMlmHead(AlbertRunState state, ReadOnlySpan<float> hiddenRows, Span<float> logits, int count);
+
+    /// <summary>
+    /// The task head's classifier on <paramref name="count"/> rows of [count, H]: the pooled rows (sequence
+    /// classification, multiple choice) or the hidden rows (token classification, question answering), into
+    /// [count, outputs]. Only called when the checkpoint has a task head.
+    /// </summary>
+    protected virtual void RunTaskHead(AlbertRunState state, ReadOnlySpan<float> rows, Span<float> logits, int count) =>
+        throw new InvalidOperationException($"Checkpoint '{Config.CheckpointName}' has no task head.");
+
+    /// <summary>sop_logits [count, 2] for <paramref name="count"/> pooled rows (only called when the checkpoint has the SOP head).</summary>
+    protected virtual void RunSopHead(AlbertRunState state, ReadOnlySpan<float> pooledRows, Span<float> logits, int count) =>
+        throw new InvalidOperationException($"Checkpoint '{Config.CheckpointName}' has no sentence-order head.");
 
     public AlbertSession CreateSession(int threads = 1) => new(this, threads);
 
@@ -59,30 +77,98 @@ public abstract class AlbertEngine
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if ((outputs & AlbertOutputKinds.MlmLogits) != 0) RequireMlmHead();
+        AlbertHeads task = TaskHead;
+        bool taskLogits = (outputs & AlbertOutputKinds.Logits) != 0, sopLogits = (outputs & AlbertOutputKinds.SopLogits) != 0;
+        if (taskLogits && task == AlbertHeads.None)
+            throw new InvalidOperationException(
+                $"Checkpoint '{Config.CheckpointName}' has no task head (no classifier.* or qa_outputs.* compiled): logits are not available.");
+        if (sopLogits && Weights.SopClassifier is null)
+            throw new InvalidOperationException(
+                $"Checkpoint '{Config.CheckpointName}' has no sentence-order head (no sop_classifier.classifier.* tensors): sop_logits are not available.");
+        if (inputs.Choices is { } c && task != AlbertHeads.MultipleChoice && taskLogits)
+            throw new ArgumentException(
+                $"Inputs with {c} choices per example are for a multiple-choice head; checkpoint '{Config.CheckpointName}' has a {task.Describe()} head.", nameof(inputs));
         int batch = inputs.BatchSize, seq = inputs.SequenceLength, hidden = Config.HiddenSize;
+        int? choices = inputs.Choices;
 
+        Encode(inputs, state);
+        FloatTensor? lastHidden = null, pooled = null, mlm = null, logits = null, start = null, end = null, sop = null;
+        if ((outputs & AlbertOutputKinds.LastHiddenState) != 0)
+            lastHidden = new FloatTensor(state.Hidden.AsSpan(0, batch * seq * hidden).ToArray(), Shape(choices, batch, seq, hidden));
+
+        bool poolerNeeded = ((outputs & AlbertOutputKinds.PoolerOutput) != 0 || sopLogits
+            || (taskLogits && task is AlbertHeads.SequenceClassification or AlbertHeads.MultipleChoice)) && HasPooler;
+        float[]? pooledRows = null;
+        if (poolerNeeded)
         {
-            Encode(inputs, state);
-            FloatTensor? lastHidden = null, pooled = null, logits = null;
-            if ((outputs & AlbertOutputKinds.LastHiddenState) != 0)
-                lastHidden = new FloatTensor(state.Hidden.AsSpan(0, batch * seq * hidden).ToArray(), batch, seq, hidden);
-            if ((outputs & AlbertOutputKinds.PoolerOutput) != 0 && HasPooler)
-            {
-                // The pooler reads the first token of each row ([CLS]); gather those rows first.
-                var cls = new float[batch * hidden];
-                for (int b = 0; b < batch; b++) state.Hidden.AsSpan(b * seq * hidden, hidden).CopyTo(cls.AsSpan(b * hidden));
-                var result = new float[batch * hidden];
-                RunPooler(state, cls, result, batch);
-                pooled = new FloatTensor(result, batch, hidden);
-            }
-            if ((outputs & AlbertOutputKinds.MlmLogits) != 0)
-            {
-                var result = new float[(long)batch * seq * Config.VocabSize];
-                RunMlmHead(state, state.Hidden.AsSpan(0, batch * seq * hidden), result, batch * seq);
-                logits = new FloatTensor(result, batch, seq, Config.VocabSize);
-            }
-            return new AlbertOutputs(lastHidden, pooled, logits);
+            // The pooler reads the first token of each row ([CLS]); gather those rows first.
+            var cls = new float[batch * hidden];
+            for (int b = 0; b < batch; b++) state.Hidden.AsSpan(b * seq * hidden, hidden).CopyTo(cls.AsSpan(b * hidden));
+            pooledRows = new float[batch * hidden];
+            RunPooler(state, cls, pooledRows, batch);
+            if ((outputs & AlbertOutputKinds.PoolerOutput) != 0) pooled = new FloatTensor(pooledRows, Shape(choices, batch, hidden));
         }
+        if ((outputs & AlbertOutputKinds.MlmLogits) != 0)
+        {
+            var result = new float[(long)batch * seq * Config.VocabSize];
+            RunMlmHead(state, state.Hidden.AsSpan(0, batch * seq * hidden), result, batch * seq);
+            mlm = new FloatTensor(result, batch, seq, Config.VocabSize);
+        }
+        if (taskLogits)
+        {
+            int width = Weights.TaskClassifier!.Outputs;
+            switch (task)
+            {
+                case AlbertHeads.SequenceClassification:
+                    logits = new FloatTensor(Classify(state, RequirePooled(pooledRows, task), batch, width), batch, width);
+                    break;
+                case AlbertHeads.MultipleChoice:
+                    float[] scores = Classify(state, RequirePooled(pooledRows, task), batch, width);
+                    logits = choices is { } perExample ? new FloatTensor(scores, batch / perExample, perExample) : new FloatTensor(scores, batch, 1);
+                    break;
+                case AlbertHeads.TokenClassification:
+                    logits = new FloatTensor(Classify(state, state.Hidden.AsSpan(0, batch * seq * hidden), batch * seq, width), batch, seq, width);
+                    break;
+                case AlbertHeads.QuestionAnswering:
+                    // qa_outputs gives [rows, 2]: column 0 the start logit, column 1 the end logit (HF's split(1, dim=-1)).
+                    float[] both = Classify(state, state.Hidden.AsSpan(0, batch * seq * hidden), batch * seq, width);
+                    var starts = new float[batch * seq];
+                    var ends = new float[batch * seq];
+                    for (int i = 0; i < starts.Length; i++)
+                    {
+                        starts[i] = both[i * 2];
+                        ends[i] = both[i * 2 + 1];
+                    }
+                    start = new FloatTensor(starts, batch, seq);
+                    end = new FloatTensor(ends, batch, seq);
+                    break;
+            }
+        }
+        if (sopLogits)
+        {
+            int width = Weights.SopClassifier!.Outputs;
+            var result = new float[batch * width];
+            RunSopHead(state, RequirePooled(pooledRows, AlbertHeads.SentenceOrder), result, batch);
+            sop = new FloatTensor(result, Shape(choices, batch, width));
+        }
+        return new AlbertOutputs(lastHidden, pooled, mlm, logits, start, end, sop);
+    }
+
+    private float[] Classify(AlbertRunState state, ReadOnlySpan<float> rows, int count, int width)
+    {
+        var logits = new float[count * width];
+        RunTaskHead(state, rows, logits, count);
+        return logits;
+    }
+
+    private float[] RequirePooled(float[]? pooledRows, AlbertHeads head) => pooledRows ?? throw new InvalidOperationException(
+        $"The {head.Describe()} head reads pooler_output, and checkpoint '{Config.CheckpointName}' has no pooler.");
+
+    /// <summary>[batch, rest...], or [examples, choices, rest...] for multiple-choice inputs.</summary>
+    private static int[] Shape(int? choices, int batch, params int[] rest)
+    {
+        int[] leading = choices is { } c ? [batch / c, c] : [batch];
+        return [.. leading, .. rest];
     }
 
     internal FloatTensor MlmLogitsAt(AlbertInputs inputs, ReadOnlySpan<(int Batch, int Position)> positions, AlbertRunState state)

@@ -89,6 +89,10 @@ public sealed class AlbertTokenizer
         return id >= 0 ? id : null;
     }
 
+    /// <summary>Whether the id is a user-defined symbol of the SentencePiece model (ALBERT's <c>( ) " - . – £ €</c>), which
+    /// HF's fast tokenizer handles as added tokens: each is a word of its own (the pipelines' word alignment needs this).</summary>
+    internal bool IsUserDefinedId(int id) => (uint)id < (uint)_model.Types.Length && _model.Types[id] == SentencePieceType.UserDefined;
+
     /// <summary>Whether the id is one of HF's special tokens (pad, unk, [CLS], [SEP], [MASK]).</summary>
     public bool IsSpecialId(int id) => id == PadId || id == UnkId || id == ClsId || id == SepId || id == MaskId;
 

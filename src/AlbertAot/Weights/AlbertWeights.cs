@@ -37,9 +37,37 @@ public sealed record AlbertMlmHeadWeights(
     WeightTensor DecoderWeight,                       // [vocab, E] = the word embeddings
     WeightTensor DecoderBias);                        // [vocab]
 
-/// <summary>All weights of a compiled model. <see cref="Groups"/>[g][i] is inner layer i of layer group g.</summary>
+/// <summary>
+/// A linear classifier on the encoder's output, nn.Linear(H, outputs): <c>classifier.*</c> (sequence, token and
+/// multiple-choice classification), <c>qa_outputs.*</c> (start and end) or <c>sop_classifier.classifier.*</c>.
+/// </summary>
+public sealed record AlbertClassifierWeights(
+    WeightTensor Weight,   // [outputs, H]
+    WeightTensor Bias)     // [outputs]
+{
+    /// <summary>The classifier's outputs (labels, or 2 for start/end and sentence order, 1 for multiple choice).</summary>
+    public int Outputs => Bias.Length;
+}
+
+/// <summary>
+/// All weights of a compiled model. <see cref="Groups"/>[g][i] is inner layer i of layer group g. A checkpoint carries
+/// at most one task head: <see cref="TaskHead"/> says which (<see cref="AlbertHeads.SequenceClassification"/>,
+/// <see cref="AlbertHeads.TokenClassification"/>, <see cref="AlbertHeads.QuestionAnswering"/> or
+/// <see cref="AlbertHeads.MultipleChoice"/>) and <see cref="TaskClassifier"/> holds its weights.
+/// </summary>
 public sealed record AlbertWeights(
     AlbertEmbeddingWeights Embeddings,
     AlbertLayerWeights[][] Groups,
     AlbertPoolerWeights? Pooler,
-    AlbertMlmHeadWeights? MlmHead);
+    AlbertMlmHeadWeights? MlmHead,
+    AlbertClassifierWeights? SopClassifier = null,
+    AlbertHeads TaskHead = AlbertHeads.None,
+    AlbertClassifierWeights? TaskClassifier = null)
+{
+    /// <summary>Every head these weights carry.</summary>
+    public AlbertHeads Heads =>
+        (Pooler is not null ? AlbertHeads.Pooler : AlbertHeads.None)
+        | (MlmHead is not null ? AlbertHeads.MaskedLM : AlbertHeads.None)
+        | (SopClassifier is not null ? AlbertHeads.SentenceOrder : AlbertHeads.None)
+        | (TaskClassifier is not null ? TaskHead : AlbertHeads.None);
+}

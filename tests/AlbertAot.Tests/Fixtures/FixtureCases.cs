@@ -18,15 +18,27 @@ public static class FixtureCases
         ["tiny-v1"] = () => new TinyV1Model(),
         ["tiny-groups"] = () => new TinyGroupsModel(),
         ["tiny-heads/base"] = () => new TinyHeadsBaseModel(),
+        ["tiny-heads/seq-cls"] = () => new TinyHeadsSeqClsModel(),
+        ["tiny-heads/token-cls"] = () => new TinyHeadsTokenClsModel(),
+        ["tiny-heads/qa"] = () => new TinyHeadsQaModel(),
+        ["tiny-heads/multiple-choice"] = () => new TinyHeadsMultipleChoiceModel(),
     };
 
+    /// <summary>Every case of every fixture whose inputs are [batch, seq] (multiple choice's [batch, choices, seq] are tested in Heads/).</summary>
     public static TheoryData<string, string> All()
     {
         var data = new TheoryData<string, string>();
+        foreach (var (fixture, caseName) in Cases())
+            if (Read(fixture, caseName).Shape("input_ids").Length == 2) data.Add(fixture, caseName);
+        return data;
+    }
+
+    /// <summary>Every (fixture, case) pair.</summary>
+    public static IEnumerable<(string Fixture, string Case)> Cases()
+    {
         foreach (string fixture in Models.Keys)
             foreach (string file in Directory.GetFiles(Path.Combine(Root, fixture, "cases"), "*.safetensors").OrderBy(f => f, StringComparer.Ordinal))
-                data.Add(fixture, Path.GetFileNameWithoutExtension(file));
-        return data;
+                yield return (fixture, Path.GetFileNameWithoutExtension(file));
     }
 
     public static SafetensorsFile Read(string fixture, string caseName) =>
@@ -38,6 +50,10 @@ public static class FixtureCases
     public static AlbertInputs Inputs(SafetensorsFile file)
     {
         int[] shape = file.Shape("input_ids");
+        if (shape.Length == 3)
+            return AlbertInputs.FromChoices(shape[0], shape[1], shape[2], file.ReadInt64s("input_ids"),
+                file.Contains("token_type_ids") ? file.ReadInt64s("token_type_ids") : null,
+                file.Contains("attention_mask") ? file.ReadInt64s("attention_mask") : null);
         return new AlbertInputs(shape[0], shape[1], file.ReadInt64s("input_ids"),
             file.Contains("token_type_ids") ? file.ReadInt64s("token_type_ids") : null,
             file.Contains("attention_mask") ? file.ReadInt64s("attention_mask") : null);

@@ -12,3 +12,15 @@ public partial class TinyGroupsModel;
 
 [AlbertModel("tiny-heads-base")]
 public partial class TinyHeadsBaseModel;
+
+[AlbertModel("tiny-heads-seq-cls")]
+public partial class TinyHeadsSeqClsModel;
+
+[AlbertModel("tiny-heads-token-cls")]
+public partial class TinyHeadsTokenClsModel;
+
+[AlbertModel("tiny-heads-qa")]
+public partial class TinyHeadsQaModel;
+
+[AlbertModel("tiny-heads-multiple-choice")]
+public partial class TinyHeadsMultipleChoiceModel;
