@@ -5,9 +5,10 @@ namespace AlbertAot.Kernels;
 
 /// <summary>
 /// Multi-head scaled dot-product attention over Q, K, V of [batch·seq, hidden] (heads side by side in a row),
-/// with HF's additive mask: context = softmax(Q·Kᵀ/√d + mask)·V, per batch row and head.
+/// with HF's additive mask: context = softmax(Q·Kᵀ/√d + mask)·V, per batch row and head. The plain path that
+/// <see cref="FusedAttention"/> (what generated models run) is tested against; not part of the public API.
 /// </summary>
-public static class Attention
+internal static class Attention
 {
     /// <param name="maskBias">[batch, seq]: 0 where attention_mask is 1, float32 min where it is 0.</param>
     /// <param name="scores">Scratch of at least <paramref name="seq"/> values.</param>
