@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace AlbertAot.Tokenization;
@@ -22,33 +23,88 @@ internal sealed class ByteTrie
     /// <param name="keys">Distinct, non-empty keys with their values (≥ 0).</param>
     public ByteTrie(IEnumerable<(string Key, int Value)> keys)
     {
-        // Build with per-node sorted maps, then lay the nodes out breadth-first.
-        var children = new List<SortedList<byte, int>> { new() };
-        var values = new List<int> { -1 };
-        foreach ((string key, int value) in keys)
+        // Start-up cost matters (the tokenizer builds this from 30,000 pieces before the first answer): nodes are plain
+        // int arrays (first child / next sibling), at most one per key byte plus the root; no per-node maps.
+        var offsets = new List<int> { 0 };
+        var keyValues = new List<int>();
+        var utf8 = new List<byte>();
+        foreach ((string key, int keyValue) in keys)
         {
-            int node = Root;
-            foreach (byte b in Encoding.UTF8.GetBytes(key))
-            {
-                if (!children[node].TryGetValue(b, out int child))
-                {
-                    child = children.Count;
-                    children.Add(new SortedList<byte, int>());
-                    values.Add(-1);
-                    children[node].Add(b, child);
-                }
-                node = child;
-            }
-            values[node] = value;
+            int length = Encoding.UTF8.GetByteCount(key);
+            int at = utf8.Count;
+            CollectionsMarshal.SetCount(utf8, at + length);
+            Encoding.UTF8.GetBytes(key, CollectionsMarshal.AsSpan(utf8).Slice(at, length));
+            offsets.Add(at + length);
+            keyValues.Add(keyValue);
+        }
+        byte[] bytes = utf8.ToArray();
+        int keyCount = keyValues.Count;
+
+        // Sort the keys bytewise: by their first 8 bytes as a big-endian number (a primitive sort), then runs that share
+        // those bytes by the whole key. Inserted in that order, a node's children arrive in byte order and a key can
+        // only continue along the node's latest child: the build walks memory sequentially.
+        var prefixes = new ulong[keyCount];
+        var sorted = new int[keyCount];
+        for (int k = 0; k < keyCount; k++)
+        {
+            ulong prefix = 0;
+            for (int i = 0; i < 8; i++)
+                prefix = (prefix << 8) | (offsets[k] + i < offsets[k + 1] ? bytes[offsets[k] + i] : 0u);
+            prefixes[k] = prefix;
+            sorted[k] = k;
+        }
+        Array.Sort(prefixes, sorted);
+        Comparison<int> byKey = (a, b) =>
+        {
+            int order = bytes.AsSpan(offsets[a], offsets[a + 1] - offsets[a]).SequenceCompareTo(bytes.AsSpan(offsets[b], offsets[b + 1] - offsets[b]));
+            return order != 0 ? order : a.CompareTo(b); // a repeated key: the later one's value wins
+        };
+        for (int run = 0, end = 1; run < keyCount; run = end, end = run + 1)
+        {
+            while (end < keyCount && prefixes[end] == prefixes[run]) end++;
+            if (end - run > 1) sorted.AsSpan(run, end - run).Sort(byKey);
         }
 
-        int count = children.Count;
+        int capacity = bytes.Length + 1;
+        var label = new byte[capacity];
+        var firstChild = new int[capacity];
+        var lastChild = new int[capacity];
+        var nextSibling = new int[capacity];
+        var value = new int[capacity];
+        firstChild.AsSpan().Fill(-1);
+        lastChild.AsSpan().Fill(-1);
+        nextSibling.AsSpan().Fill(-1);
+        value.AsSpan().Fill(-1);
+        int count = 1;
+        foreach (int k in sorted)
+        {
+            int node = Root;
+            for (int i = offsets[k]; i < offsets[k + 1]; i++)
+            {
+                byte b = bytes[i];
+                int last = lastChild[node];
+                if (last >= 0 && label[last] == b)
+                {
+                    node = last;
+                    continue;
+                }
+                int child = count++;
+                label[child] = b;
+                if (last >= 0) nextSibling[last] = child;
+                else firstChild[node] = child;
+                lastChild[node] = child;
+                node = child;
+            }
+            value[node] = keyValues[k];
+        }
+
+        // Lay the nodes out breadth-first: each node's children contiguous (and sorted) for the binary search in Step.
         var order = new int[count];     // breadth-first position -> build node
         var position = new int[count];  // build node -> breadth-first position
         int next = 1;
         for (int i = 0; i < count; i++)
         {
-            foreach (int child in children[order[i]].Values)
+            for (int child = firstChild[order[i]]; child >= 0; child = nextSibling[child])
             {
                 position[child] = next;
                 order[next++] = child;
@@ -63,11 +119,11 @@ internal sealed class ByteTrie
         for (int i = 0; i < count; i++)
         {
             _firstChild[i] = edge;
-            _values[i] = values[order[i]];
-            foreach (KeyValuePair<byte, int> child in children[order[i]])
+            _values[i] = value[order[i]];
+            for (int child = firstChild[order[i]]; child >= 0; child = nextSibling[child])
             {
-                _childBytes[edge] = child.Key;
-                _childNodes[edge++] = position[child.Value];
+                _childBytes[edge] = label[child];
+                _childNodes[edge++] = position[child];
             }
         }
         _firstChild[count] = edge;
