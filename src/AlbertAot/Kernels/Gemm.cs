@@ -204,6 +204,18 @@ public static unsafe class Gemm
         GemmEpilogue epilogue, int columnStart, int columnEnd)
     {
         if (kind == GemmKernelKind.Auto) kind = AutoKernel;
+        // Few rows and weights still where they are: read them in place (bit-identical to the panels).
+        if (rows <= GemmRowMajor.MaxRows && w.HasSource && !w.IsPacked)
+        {
+            switch (kind)
+            {
+                case GemmKernelKind.Vector512: GemmRowMajor.Drive<Simd512>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); return;
+                case GemmKernelKind.Vector256: GemmRowMajor.Drive<Simd256>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); return;
+                case GemmKernelKind.Vector128:
+                case GemmKernelKind.Vector128Tall: GemmRowMajor.Drive<Simd128>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); return;
+                case GemmKernelKind.Scalar: GemmRowMajor.Drive<Simd1>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); return;
+            }
+        }
         switch (kind)
         {
             case GemmKernelKind.Vector512: Drive<GemmKernel512>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
@@ -264,7 +276,7 @@ public static unsafe class Gemm
     /// which agrees to about 1e-7 relative.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ApplyEpilogue(GemmEpilogue epilogue, float* c, nint ldc, int rows)
+    internal static void ApplyEpilogue(GemmEpilogue epilogue, float* c, nint ldc, int rows)
     {
         for (int i = 0; i < rows; i++, c += ldc)
         {

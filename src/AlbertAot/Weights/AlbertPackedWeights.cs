@@ -1,11 +1,11 @@
 using System;
-using System.Threading;
+using System.Threading.Tasks;
 using AlbertAot.Kernels;
 
 namespace AlbertAot.Weights;
 
 /// <summary>
-/// One ALBERT layer's matrices repacked once into the GEMM's panel layout: Q, K and V fused into one [3H, H] product,
+/// One ALBERT layer's matrices for the GEMM (packed into its panel layout at the first many-row product): Q, K and V fused into one [3H, H] product,
 /// the attention output, the FFN and its output. ALBERT shares these across its layers, so one packed copy serves every
 /// layer application (28 MB for albert-base: it nearly stays in this CPU's L3 for all 12). LayerNorms stay where they
 /// are, in <see cref="Source"/>.
@@ -22,13 +22,10 @@ public sealed class AlbertPackedLayer
     }
 
     public static AlbertPackedLayer Pack(AlbertLayerWeights w, int hidden, int intermediate) => new(w,
-        PackedLinear.PackConcatenated(hidden,
-            w.QueryWeight.Span, w.QueryBias.Span, hidden,
-            w.KeyWeight.Span, w.KeyBias.Span, hidden,
-            w.ValueWeight.Span, w.ValueBias.Span, hidden),
-        PackedLinear.Pack(w.AttentionDenseWeight.Span, w.AttentionDenseBias.Span, hidden, hidden),
-        PackedLinear.Pack(w.FfnWeight.Span, w.FfnBias.Span, intermediate, hidden),
-        PackedLinear.Pack(w.FfnOutputWeight.Span, w.FfnOutputBias.Span, hidden, intermediate));
+        PackedLinear.FromWeights(hidden, (w.QueryWeight, w.QueryBias, hidden), (w.KeyWeight, w.KeyBias, hidden), (w.ValueWeight, w.ValueBias, hidden)),
+        PackedLinear.FromWeights(w.AttentionDenseWeight, w.AttentionDenseBias, hidden, hidden),
+        PackedLinear.FromWeights(w.FfnWeight, w.FfnBias, intermediate, hidden),
+        PackedLinear.FromWeights(w.FfnOutputWeight, w.FfnOutputBias, hidden, intermediate));
 
     /// <summary>The layer's weights as stored (the LayerNorms are read from here).</summary>
     public AlbertLayerWeights Source { get; }
@@ -42,36 +39,59 @@ public sealed class AlbertPackedLayer
 
     public PackedLinear FfnOutput { get; }
 
+    /// <summary>Bytes of the layer's four packed matrices, once packed.</summary>
     public long PackedBytes => Qkv.PackedBytes + AttentionDense.PackedBytes + Ffn.PackedBytes + FfnOutput.PackedBytes;
 }
 
 /// <summary>
-/// Every matrix the forward pass multiplies by, packed once when the model is first used. The MLM decoder (the tied
-/// word embeddings, vocab × E) is packed when MLM logits are first asked for, so an encoder-only use never pays for it.
+/// Every matrix the forward pass multiplies by, as <see cref="PackedLinear"/>s over the weights read in place. The
+/// encoder's matrices are packed into the GEMM's panels on a background thread as soon as the model is created; until
+/// each is, a product with up to <see cref="GemmRowMajor.MaxRows"/> rows reads it in place (a larger one packs it
+/// itself), so the first answer never waits for the ~30 ms copy, and later calls get the faster panels (2x at 8 tokens).
+/// The MLM decoder (vocab × E) is packed only when a product with many rows needs it: fill-mask's few masked rows read
+/// it in place. Results are bit-identical whichever path runs.
 /// </summary>
 public sealed class AlbertPackedWeights
 {
-    private readonly WeightTensor? _decoderWeight, _decoderBias;
-    private readonly int _vocab, _embedding;
-    private PackedLinear? _decoder;
+    private readonly PackedLinear? _decoder;
 
-    public AlbertPackedWeights(AlbertWeights weights, AlbertConfig config)
+    /// <param name="packInBackground">Start packing the encoder's matrices on a thread-pool thread now (false: each is
+    /// packed by the first product with more than <see cref="GemmRowMajor.MaxRows"/> rows).</param>
+    public AlbertPackedWeights(AlbertWeights weights, AlbertConfig config, bool packInBackground = true)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(config);
         var e = weights.Embeddings;
-        MappingIn = PackedLinear.Pack(e.MappingInWeight.Span, e.MappingInBias.Span, config.HiddenSize, config.EmbeddingSize);
+        MappingIn = PackedLinear.FromWeights(e.MappingInWeight, e.MappingInBias, config.HiddenSize, config.EmbeddingSize);
         Groups = Array.ConvertAll(weights.Groups, group => Array.ConvertAll(group, layer => AlbertPackedLayer.Pack(layer, config.HiddenSize, config.IntermediateSize)));
         if (weights.Pooler is { } pooler)
-            Pooler = PackedLinear.Pack(pooler.Weight.Span, pooler.Bias.Span, config.HiddenSize, config.HiddenSize);
+            Pooler = PackedLinear.FromWeights(pooler.Weight, pooler.Bias, config.HiddenSize, config.HiddenSize);
         if (weights.MlmHead is { } mlm)
         {
-            MlmDense = PackedLinear.Pack(mlm.DenseWeight.Span, mlm.DenseBias.Span, config.EmbeddingSize, config.HiddenSize);
-            _decoderWeight = mlm.DecoderWeight;
-            _decoderBias = mlm.DecoderBias;
+            MlmDense = PackedLinear.FromWeights(mlm.DenseWeight, mlm.DenseBias, config.EmbeddingSize, config.HiddenSize);
+            // The tied word embeddings, vocab × E.
+            _decoder = PackedLinear.FromWeights(mlm.DecoderWeight, mlm.DecoderBias, config.VocabSize, config.EmbeddingSize);
         }
-        _vocab = config.VocabSize;
-        _embedding = config.EmbeddingSize;
+        if (packInBackground) BackgroundPacking = Task.Run(PackEncoder);
+    }
+
+    /// <summary>The background packing started by the constructor (completed: nothing left to pack), for tests and warm-up.</summary>
+    public Task BackgroundPacking { get; } = Task.CompletedTask;
+
+    /// <summary>Packs every encoder matrix now (those already packed are skipped); the decoder stays as it is.</summary>
+    public void PackEncoder()
+    {
+        foreach (var group in Groups)
+            foreach (var layer in group)
+            {
+                layer.Qkv.EnsurePacked();
+                layer.AttentionDense.EnsurePacked();
+                layer.Ffn.EnsurePacked();
+                layer.FfnOutput.EnsurePacked();
+            }
+        MappingIn.EnsurePacked();
+        Pooler?.EnsurePacked();
+        MlmDense?.EnsurePacked();
     }
 
     /// <summary>embedding_hidden_mapping_in: E → H.</summary>
@@ -85,28 +105,22 @@ public sealed class AlbertPackedWeights
     /// <summary>The MLM head's dense H → E.</summary>
     public PackedLinear? MlmDense { get; }
 
-    /// <summary>The tied decoder E → vocab, packed at its first use (thread-safe; one copy).</summary>
-    public PackedLinear Decoder
-    {
-        get
-        {
-            if (_decoderWeight is null) throw new InvalidOperationException("The checkpoint has no MLM head.");
-            PackedLinear? decoder = Volatile.Read(ref _decoder);
-            if (decoder is not null) return decoder;
-            decoder = PackedLinear.Pack(_decoderWeight.Span, _decoderBias!.Span, _vocab, _embedding);
-            return Interlocked.CompareExchange(ref _decoder, decoder, null) ?? decoder;
-        }
-    }
+    /// <summary>The tied decoder E → vocab.</summary>
+    public PackedLinear Decoder => _decoder ?? throw new InvalidOperationException("The checkpoint has no MLM head.");
 
-    /// <summary>Bytes of packed copies made so far (the decoder counts once it is packed).</summary>
-    public long PackedBytes
+    /// <summary>Bytes of packed copies made so far (each matrix counts once a product with many rows has packed it).</summary>
+    public long PackedBytes => Sum(static linear => linear.IsPacked ? linear.PackedBytes : 0);
+
+    /// <summary>Bytes the packed copies take once every matrix is packed (the most this process can add for them).</summary>
+    public long PackedBytesWhenAllPacked => Sum(static linear => linear.PackedBytes);
+
+    private long Sum(Func<PackedLinear, long> bytes)
     {
-        get
-        {
-            long total = MappingIn.PackedBytes + (Pooler?.PackedBytes ?? 0) + (MlmDense?.PackedBytes ?? 0) + (Volatile.Read(ref _decoder)?.PackedBytes ?? 0);
-            foreach (var group in Groups)
-                foreach (var layer in group) total += layer.PackedBytes;
-            return total;
-        }
+        long total = bytes(MappingIn) + (Pooler is null ? 0 : bytes(Pooler)) + (MlmDense is null ? 0 : bytes(MlmDense))
+            + (_decoder is null ? 0 : bytes(_decoder));
+        foreach (var group in Groups)
+            foreach (var layer in group)
+                total += bytes(layer.Qkv) + bytes(layer.AttentionDense) + bytes(layer.Ffn) + bytes(layer.FfnOutput);
+        return total;
     }
 }

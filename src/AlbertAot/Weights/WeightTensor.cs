@@ -40,6 +40,9 @@ public sealed unsafe class WeightTensor
 
     public ReadOnlySpan<float> Span => new(_data, Length);
 
+    /// <summary>The first value; stable for the life of this instance (kernels that read in place keep the instance).</summary>
+    internal float* Data => _data;
+
     /// <summary>Row <paramref name="row"/> of a matrix with <paramref name="width"/> columns.</summary>
     public ReadOnlySpan<float> Row(int row, int width) => Span.Slice(row * width, width);
 
