@@ -99,8 +99,20 @@ internal static class Program
         if ((IAlbertModel)model is IAlbertClassifierModel classifier)
             Console.WriteLine($"labels                {string.Join(", ", classifier.Labels)}");
         Console.WriteLine($"tokenizer             {(CliModel.HasTokenizer ? "embedded spiece.model" : "none (ids only)")}");
+        // The footprint the generated class states (AlbertFootprint): memory beyond the .NET runtime, in MiB.
+        int shortLength = Math.Min(128, c.MaxPositionEmbeddings);
+        AlbertAot.Runtime.AlbertFootprint full = CliModel.Footprint(c.MaxPositionEmbeddings), typical = CliModel.Footprint(shortLength);
+        Console.WriteLine($"embedded weights      {Mib(full.EmbeddedWeightBytes)} (model.safetensors inside this binary, read in place)");
+        Console.WriteLine($"widened weights       {Mib(full.WidenedWeightBytes)} (F16/BF16 tensors copied to F32 at first use)");
+        Console.WriteLine($"packed encoder        {Mib(full.PackedEncoderBytes)} (GEMM panels, packed in the background after start)");
+        Console.WriteLine($"packed decoder        {Mib(full.PackedDecoderBytes)} (only when MLM logits are asked for more than 16 rows at once)");
+        Console.WriteLine(shortLength == c.MaxPositionEmbeddings
+            ? $"activations           {Mib(full.ActivationBytes)} per caller at {c.MaxPositionEmbeddings} tokens (batch 1, 1 thread)"
+            : $"activations           {Mib(typical.ActivationBytes)} per caller at {shortLength} tokens, {Mib(full.ActivationBytes)} at {c.MaxPositionEmbeddings} (batch 1, 1 thread)");
         return 0;
     }
+
+    private static string Mib(long bytes) => $"{bytes / (1024.0 * 1024.0):F2} MiB";
 
     private static int Forward(Options options) =>
         ForwardCommand.Run(new CliModel(), options.Require("--input"), options.Require("--output"), Console.Out);

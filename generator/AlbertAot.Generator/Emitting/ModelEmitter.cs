@@ -37,7 +37,7 @@ internal static class ModelEmitter
         "CheckpointName", "VocabSize", "EmbeddingSize", "HiddenSize", "NumHiddenLayers", "NumHiddenGroups", "InnerGroupNum",
         "NumAttentionHeads", "HeadSize", "IntermediateSize", "MaxPositionEmbeddings", "TypeVocabSize", "LayerNormEps", "HiddenAct",
         "PadTokenId", "HasTokenizer", "ModelConfig", "SafetensorsResourceName", "ConfigResourceName", "TokenizerResourceName",
-        "Config", "HasPooler", "HasMlmHead", "ModelHeads", "Heads", "NumLabels", "ModelLabels", "Labels", "ProblemType", "ModelWeights", "Forward", "MlmLogitsAt", "CreateSession", "Tokenizer", "ModelTokenizer", "s_tokenizer", "Tensors", "LoadWeights", "Engine",
+        "EmbeddedWeightBytes", "WidenedWeightBytes", "Footprint", "Config", "HasPooler", "HasMlmHead", "ModelHeads", "Heads", "NumLabels", "ModelLabels", "Labels", "ProblemType", "ModelWeights", "Forward", "MlmLogitsAt", "CreateSession", "Tokenizer", "ModelTokenizer", "s_tokenizer", "Tensors", "LoadWeights", "Engine",
     };
 
     public static string HintName(ModelSpec spec)
@@ -142,6 +142,37 @@ internal static class ModelEmitter
         if (spec.HasTokenizer)
             w.Line($"public const string TokenizerResourceName = {Literal("AlbertAot/" + spec.CheckpointName + "/spiece.model")};");
         w.Line();
+        w.Line("/// <summary>Bytes of the embedded model.safetensors: part of the binary, read in place.</summary>");
+        w.Line($"public const long EmbeddedWeightBytes = {spec.FileLength}L;");
+        w.Line("/// <summary>Bytes of F32 copies made at first use of the tensors stored in F16/BF16 (0: all F32, nothing copied).</summary>");
+        w.Line($"public const long WidenedWeightBytes = {WidenedBytes(spec)}L;");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// What this model costs in memory for <paramref name=\"maxSequenceLength\"/> tokens per sequence: the embedded weights,");
+        w.Line("/// widened copies, packed matrices and one caller's activation buffers (per concurrent caller or session).");
+        w.Line("/// </summary>");
+        w.Line("public static global::AlbertAot.Runtime.AlbertFootprint Footprint(int maxSequenceLength, int batchSize = 1, int threads = 1) =>");
+        w.Line("    global::AlbertAot.Runtime.AlbertFootprint.Compute(ModelConfig, ModelHeads, EmbeddedWeightBytes, WidenedWeightBytes, maxSequenceLength, batchSize, threads);");
+        w.Line();
+    }
+
+    /// <summary>4 bytes per value of every distinct tensor the model reads that is not stored as F32.</summary>
+    private static long WidenedBytes(ModelSpec spec)
+    {
+        var seen = new System.Collections.Generic.HashSet<string>(System.StringComparer.Ordinal);
+        long bytes = 0;
+        void Add(EquatableArray<TensorRef> tensors)
+        {
+            foreach (TensorRef t in tensors)
+                if (t.DType != "F32" && seen.Add(t.Name)) bytes += t.ElementCount * 4;
+        }
+        Add(spec.Embeddings);
+        foreach (LayerSpec layer in spec.Layers) Add(layer.Tensors);
+        Add(spec.Pooler);
+        Add(spec.MlmHead);
+        Add(spec.SopClassifier);
+        Add(spec.TaskClassifier);
+        return bytes;
     }
 
     private static void EmitPublicApi(SourceWriter w, ModelSpec spec)

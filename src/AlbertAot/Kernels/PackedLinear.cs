@@ -41,8 +41,7 @@ public sealed unsafe class PackedLinear
         OutFeatures = outFeatures;
         InFeatures = inFeatures;
         PanelCount = (outFeatures + PanelWidth - 1) / PanelWidth;
-        long floats = (long)PanelCount * PanelWidth * ((long)inFeatures + 1); // the panels, then the padded bias
-        PackedBytes = floats * sizeof(float);
+        PackedBytes = PackedBytesFor(outFeatures, inFeatures); // the panels, then the padded bias
         _sources = sources;
         if (sources is null) Allocate();
         else _packLock = new object();
@@ -75,6 +74,10 @@ public sealed unsafe class PackedLinear
 
     /// <summary>Bytes of native memory the panels and the bias occupy once packed.</summary>
     public long PackedBytes { get; }
+
+    /// <summary>What <see cref="PackedBytes"/> is for a linear of this shape: whole panels of <see cref="PanelWidth"/> columns over in + 1 rows (the bias).</summary>
+    public static long PackedBytesFor(int outFeatures, int inFeatures) =>
+        (long)((outFeatures + PanelWidth - 1) / PanelWidth) * PanelWidth * ((long)inFeatures + 1) * sizeof(float);
 
     /// <summary>Whether the panels exist (always for <see cref="Pack"/>; after the first many-row product for <see cref="FromWeights(WeightTensor, WeightTensor?, int, int)"/>).</summary>
     public bool IsPacked => Volatile.Read(ref _block) != 0;

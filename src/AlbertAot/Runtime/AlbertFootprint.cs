@@ -1,0 +1,80 @@
+using System;
+using AlbertAot.Kernels;
+
+namespace AlbertAot.Runtime;
+
+/// <summary>
+/// What a compiled model costs in memory, from its config alone (Glow's bundles report the same): the generated class
+/// states it as <c>Footprint(maxSequenceLength)</c>. Bytes, not counting the .NET runtime itself.
+/// </summary>
+/// <param name="EmbeddedWeightBytes">model.safetensors inside the binary: mapped with the executable and read in
+/// place, so it counts in RSS only as far as pages are touched (all of it after a forward with the MLM head).</param>
+/// <param name="WidenedWeightBytes">F16/BF16 tensors widened once to F32 on the heap when the model is first used (0 for an F32 checkpoint).</param>
+/// <param name="PackedEncoderBytes">The encoder's matrices repacked into the GEMM's panels, on a background thread
+/// after the model is created (ALBERT shares them across layers: one copy of one layer per group).</param>
+/// <param name="PackedDecoderBytes">The MLM decoder (vocab × E) in panels: made only when MLM logits are asked for more
+/// than <see cref="GemmRowMajor.MaxRows"/> rows at once (fill-mask reads it in place).</param>
+/// <param name="ActivationBytes">One session's (or one concurrent caller's) activation buffers for
+/// <paramref name="BatchSize"/> sequences of <paramref name="MaxSequenceLength"/> tokens on <paramref name="Threads"/> threads.</param>
+public sealed record AlbertFootprint(
+    long EmbeddedWeightBytes,
+    long WidenedWeightBytes,
+    long PackedEncoderBytes,
+    long PackedDecoderBytes,
+    long ActivationBytes,
+    int MaxSequenceLength,
+    int BatchSize,
+    int Threads)
+{
+    /// <summary>Heap and native memory the model allocates beyond the binary, with every packed copy made.</summary>
+    public long AllocatedBytes => WidenedWeightBytes + PackedEncoderBytes + PackedDecoderBytes + ActivationBytes;
+
+    /// <summary>The footprint of a model with this config and heads (what the generated <c>Footprint</c> calls).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A non-positive length, batch or thread count, or a length beyond max_position_embeddings.</exception>
+    public static AlbertFootprint Compute(AlbertConfig config, AlbertHeads heads, long embeddedWeightBytes, long widenedWeightBytes,
+        int maxSequenceLength, int batchSize = 1, int threads = 1)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (maxSequenceLength <= 0 || maxSequenceLength > config.MaxPositionEmbeddings)
+            throw new ArgumentOutOfRangeException(nameof(maxSequenceLength), maxSequenceLength,
+                $"The sequence length must be in [1, {config.MaxPositionEmbeddings}] (max_position_embeddings of '{config.CheckpointName}').");
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+        if (threads <= 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "The thread count must be positive.");
+
+        int h = config.HiddenSize, e = config.EmbeddingSize, i = config.IntermediateSize;
+        long layer = PackedLinear.PackedBytesFor(3 * h, h) + PackedLinear.PackedBytesFor(h, h)
+            + PackedLinear.PackedBytesFor(i, h) + PackedLinear.PackedBytesFor(h, i);
+        long encoder = (long)config.NumHiddenGroups * config.InnerGroupNum * layer + PackedLinear.PackedBytesFor(h, e);
+        bool mlm = (heads & AlbertHeads.MaskedLM) != 0;
+        if ((heads & AlbertHeads.Pooler) != 0) encoder += PackedLinear.PackedBytesFor(h, h);
+        if (mlm) encoder += PackedLinear.PackedBytesFor(e, h);
+        long decoder = mlm ? PackedLinear.PackedBytesFor(config.VocabSize, e) : 0;
+
+        return new AlbertFootprint(embeddedWeightBytes, widenedWeightBytes, encoder, decoder,
+            ActivationBytesFor(config, batchSize, maxSequenceLength, threads), maxSequenceLength, batchSize, threads);
+    }
+
+    /// <summary>
+    /// The buffers <see cref="AlbertRunState.EnsureCapacity"/> allocates for batch × seq token rows (ids, types and mask;
+    /// embeddings, hidden, fused QKV, context, projection, attended, FFN, MLM transform; attention scratch per thread),
+    /// plus the [CLS] rows gathered and pooled per sequence.
+    /// </summary>
+    public static long ActivationBytesFor(AlbertConfig config, int batchSize, int sequenceLength, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        long rows = (long)batchSize * sequenceLength;
+        int h = config.HiddenSize, e = config.EmbeddingSize;
+        long perRow = 3 * sizeof(int) + (2L * e + 7L * h + config.IntermediateSize) * sizeof(float);
+        long scratch = (long)threads * FusedAttention.ScratchPerThread(sequenceLength, config.HeadSize) * sizeof(float);
+        long heads = 2L * batchSize * h * sizeof(float);
+        return rows * perRow + scratch + heads;
+    }
+
+    /// <summary>A few lines for people: what <c>AlbertCli info</c> prints.</summary>
+    public override string ToString() =>
+        $"embedded weights {Mib(EmbeddedWeightBytes)} (read in place), widened {Mib(WidenedWeightBytes)}, " +
+        $"packed encoder {Mib(PackedEncoderBytes)}, packed decoder {Mib(PackedDecoderBytes)} (only for MLM logits over > {GemmRowMajor.MaxRows} rows), " +
+        $"activations {Mib(ActivationBytes)} for {BatchSize} × {MaxSequenceLength} tokens on {Threads} thread(s)";
+
+    internal static string Mib(long bytes) => $"{bytes / (1024.0 * 1024.0):F2} MiB";
+}

@@ -1,0 +1,117 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using AlbertAot.Runtime;
+using AlbertAot.Tests.Fixtures;
+using AlbertAot.Weights;
+using Xunit;
+
+namespace AlbertAot.Tests.Runtime;
+
+/// <summary>
+/// The footprint the generated class states (Footprint(maxSequenceLength)) against what the runtime really allocates:
+/// the packed copies made by packing, the buffers of a run state, the widened copies of F16 tensors, the file size.
+/// </summary>
+public class FootprintTests
+{
+    private static string FixtureFile(string fixture) => Path.Combine(AppContext.BaseDirectory, "data", "fixtures", fixture, "model.safetensors");
+
+    [Fact]
+    public void EmbeddedBytesAreTheCheckpointFile()
+    {
+        Assert.Equal(new FileInfo(FixtureFile("tiny-v1")).Length, TinyV1Model.EmbeddedWeightBytes);
+        Assert.Equal(new FileInfo(FixtureFile("tiny-groups")).Length, TinyGroupsModel.EmbeddedWeightBytes);
+        Assert.Equal(TinyV1Model.EmbeddedWeightBytes, TinyV1Model.Footprint(16).EmbeddedWeightBytes);
+    }
+
+    [Fact]
+    public void WidenedBytesAreTheF16TensorsCopiedToF32()
+    {
+        Assert.Equal(0, TinyV1Model.WidenedWeightBytes); // F32: every tensor read in place
+        Assert.All(Tensors(TinyV1Model.ModelWeights), t => Assert.True(t.IsInPlace, t.Name));
+
+        List<WeightTensor> widened = Tensors(TinyGroupsModel.ModelWeights).Where(t => !t.IsInPlace).ToList(); // F16 storage
+        Assert.NotEmpty(widened);
+        Assert.Equal(widened.Sum(t => 4L * t.Length), TinyGroupsModel.WidenedWeightBytes);
+    }
+
+    [Fact]
+    public void PackedBytesAreWhatPackingAllocates()
+    {
+        AlbertFootprint footprint = TinyGroupsModel.Footprint(32);
+        var packed = new AlbertPackedWeights(TinyGroupsModel.ModelWeights, TinyGroupsModel.ModelConfig, packInBackground: false);
+        Assert.Equal(0, packed.PackedBytes);
+        packed.PackEncoder();
+        Assert.Equal(footprint.PackedEncoderBytes, packed.PackedBytes);
+        packed.Decoder.EnsurePacked();
+        Assert.Equal(footprint.PackedEncoderBytes + footprint.PackedDecoderBytes, packed.PackedBytes);
+        Assert.Equal(packed.PackedBytesWhenAllPacked, packed.PackedBytes);
+        Assert.True(footprint.PackedDecoderBytes > 0);
+    }
+
+    [Fact]
+    public void BackgroundPackingPacksTheEncoderButNotTheDecoder()
+    {
+        var packed = new AlbertPackedWeights(TinyV1Model.ModelWeights, TinyV1Model.ModelConfig);
+        Assert.True(packed.BackgroundPacking.Wait(TimeSpan.FromSeconds(30)), "Background packing did not finish in 30 s.");
+        Assert.Equal(TinyV1Model.Footprint(8).PackedEncoderBytes, packed.PackedBytes);
+        Assert.False(packed.Decoder.IsPacked);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(1, 37, 1)]
+    [InlineData(3, 64, 2)]
+    [InlineData(2, 128, 4)]
+    public void ActivationBytesAreTheRunStateBuffers(int batch, int seq, int threads)
+    {
+        AlbertConfig config = TinyGroupsModel.ModelConfig;
+        using var pool = threads > 1 ? new ComputePool(threads) : null;
+        var state = new AlbertRunState(config, pool);
+        state.EnsureCapacity(batch * seq, seq);
+        long bytes = 4L * (state.InputIds.Length + state.TokenTypeIds.Length + state.MaskBias.Length + state.Embedded.Length
+            + state.Hidden.Length + state.Qkv.Length + state.Context.Length + state.Projected.Length + state.Attended.Length
+            + state.Intermediate.Length + state.AttentionScratch.Length + state.MlmTransform.Length
+            + state.GatheredRowsFor(batch).Length + state.PooledRowsFor(batch).Length);
+        Assert.Equal(bytes, TinyGroupsModel.Footprint(seq, batch, threads).ActivationBytes);
+    }
+
+    [Fact]
+    public void AlbertBaseShapeStatesItsFootprint()
+    {
+        // albert-base-v1's config: 28.3 MB of packed shared layer, 15.4 MB of packed decoder, 2.3 MB of activations at 128 tokens.
+        var config = new AlbertConfig("albert-base-v1", 30000, 128, 768, 12, 1, 1, 12, 3072, 512, 2, 1e-12f, "gelu", AlbertActivation.Gelu, 0);
+        AlbertFootprint f = AlbertFootprint.Compute(config, AlbertHeads.Pooler | AlbertHeads.MaskedLM, 47_252_800, 0, 128);
+        long layer = 4L * (48 * 48 * 769 + 16 * 48 * 769 + 64 * 48 * 769 + 16 * 48 * 3073);
+        Assert.Equal(layer + 4L * (16 * 48 * 129 + 16 * 48 * 769 + 3 * 48 * 769), f.PackedEncoderBytes);
+        Assert.Equal(4L * 625 * 48 * 129, f.PackedDecoderBytes);
+        Assert.InRange(f.ActivationBytes, 2_000_000, 3_000_000);
+        Assert.Equal(f.WidenedWeightBytes + f.PackedEncoderBytes + f.PackedDecoderBytes + f.ActivationBytes, f.AllocatedBytes);
+    }
+
+    [Fact]
+    public void RejectsLengthsTheModelCannotRun()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => TinyV1Model.Footprint(TinyV1Model.MaxPositionEmbeddings + 1));
+        Assert.Contains("max_position_embeddings", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => TinyV1Model.Footprint(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TinyV1Model.Footprint(8, batchSize: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TinyV1Model.Footprint(8, threads: 0));
+    }
+
+    private static List<WeightTensor> Tensors(AlbertWeights w)
+    {
+        var all = new List<WeightTensor>();
+        var e = w.Embeddings;
+        all.AddRange([e.WordEmbeddings, e.PositionEmbeddings, e.TokenTypeEmbeddings, e.LayerNormWeight, e.LayerNormBias, e.MappingInWeight, e.MappingInBias]);
+        foreach (var group in w.Groups)
+            foreach (var l in group)
+                all.AddRange([l.QueryWeight, l.QueryBias, l.KeyWeight, l.KeyBias, l.ValueWeight, l.ValueBias, l.AttentionDenseWeight, l.AttentionDenseBias,
+                    l.AttentionLayerNormWeight, l.AttentionLayerNormBias, l.FfnWeight, l.FfnBias, l.FfnOutputWeight, l.FfnOutputBias,
+                    l.FullLayerNormWeight, l.FullLayerNormBias]);
+        if (w.Pooler is { } p) all.AddRange([p.Weight, p.Bias]);
+        if (w.MlmHead is { } m) all.AddRange([m.DenseWeight, m.DenseBias, m.LayerNormWeight, m.LayerNormBias, m.DecoderWeight, m.DecoderBias]);
+        return all.Distinct().ToList();
+    }
+}
