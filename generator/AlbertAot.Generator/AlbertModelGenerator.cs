@@ -83,13 +83,19 @@ public sealed class AlbertModelGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(models, static (spc, result) =>
         {
             foreach (DiagnosticInfo diagnostic in result.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-            if (result.Spec is { } spec) spc.AddSource(ModelEmitter.HintName(spec), ModelEmitter.Emit(spec));
+            if (result.Spec is { } spec && Emit(spec) is var (hintName, source, problem))
+            {
+                if (problem is null) spc.AddSource(hintName, source);
+                else spc.ReportDiagnostic(problem.ToDiagnostic());
+            }
         });
     }
 
     // The steps below never let an exception escape: a bug becomes ALB9999 with the checkpoint named, never AD0001.
+    // They are internal so that the mutation tests can run thousands of inputs through exactly these steps without
+    // a driver (MutationTests).
 
-    private static ParsedCheckpoint? ParseCheckpoint(string? text)
+    internal static ParsedCheckpoint? ParseCheckpoint(string? text)
     {
         CheckpointDescriptor? descriptor = CheckpointDescriptor.Parse(text);
         if (descriptor is null) return null;
@@ -104,7 +110,7 @@ public sealed class AlbertModelGenerator : IIncrementalGenerator
         }
     }
 
-    private static ParsedConfig ParseConfig(string name, string path, string? text)
+    internal static ParsedConfig ParseConfig(string name, string path, string? text)
     {
         try
         {
@@ -117,7 +123,7 @@ public sealed class AlbertModelGenerator : IIncrementalGenerator
         }
     }
 
-    private static ModelResult Bind(ModelClassInfo cls, ImmutableArray<ParsedCheckpoint> checkpoints, ImmutableArray<ParsedConfig> configs, string weightsDirectory)
+    internal static ModelResult Bind(ModelClassInfo cls, ImmutableArray<ParsedCheckpoint> checkpoints, ImmutableArray<ParsedConfig> configs, string weightsDirectory)
     {
         try
         {
@@ -126,6 +132,19 @@ public sealed class AlbertModelGenerator : IIncrementalGenerator
         catch (Exception e) when (e is not OperationCanceledException)
         {
             return new ModelResult(null, Internal(cls.CheckpointName ?? "?", e).Select(d => d with { Location = cls.Location }).ToEquatableArray());
+        }
+    }
+
+    /// <summary>The hint name and source of a model, or the ALB9999 an emitter bug becomes.</summary>
+    internal static (string HintName, string Source, DiagnosticInfo? Problem) Emit(ModelSpec spec)
+    {
+        try
+        {
+            return (ModelEmitter.HintName(spec), ModelEmitter.Emit(spec), null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return ("", "", Internal(spec.CheckpointName, e)[0] with { Location = spec.Class.Location });
         }
     }
 

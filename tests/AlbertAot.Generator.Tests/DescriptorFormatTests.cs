@@ -68,6 +68,57 @@ public class DescriptorFormatTests
     }
 
     [Fact]
+    public void TheTargetsWriteNonFiniteLines_InTheFormatTheParserReads()
+    {
+        // nonfinite=NANS INFS ELEMENTS "name" (a JSON string: a tensor name may hold any character), one line per tensor.
+        string targets = File.ReadAllText(RepoFile("src", "AlbertAot", "build", "AlbertAot.targets"));
+        Assert.Contains("found.Append(\"nonfinite=\").Append(nans).Append(' ').Append(infinities).Append(' ').Append((t.Item2 - t.Item1) / size)", targets);
+        Assert.Contains(".Append(' ').Append(JsonString(t.Item4)).Append('\\n');", targets);
+        Checkpoint c = new CheckpointBuilder("m", Configs.Tiny).WithNonFinite("a.weight", 1, 2, 30).WithNonFinite("odd \"name\"\n=x", 0, 5, 5).Build();
+        CheckpointDescriptor d = CheckpointDescriptor.Parse(c.DescriptorText)!;
+        Assert.Equal(new[] { new NonFiniteTensor("a.weight", 1, 2, 30), new NonFiniteTensor("odd \"name\"\n=x", 0, 5, 5) }, d.NonFinite);
+        Assert.Equal("ok", d.NonFiniteScan);
+        Assert.Equal(c.HeaderJson, d.HeaderJson);
+    }
+
+    [Fact]
+    public void NewFields_ParseBackToTheirValues()
+    {
+        Checkpoint c = new CheckpointBuilder("m", Configs.Tiny).WithHeaderError("it says 9 bytes", "length").WithTokenizerError("it has no pieces")
+            .WithNonFiniteScan("skipped: big-endian build machine").Build();
+        CheckpointDescriptor d = CheckpointDescriptor.Parse(c.DescriptorText)!;
+        Assert.Equal(("it says 9 bytes", "length", "it has no pieces", "skipped: big-endian build machine"),
+            (d.HeaderError, d.HeaderErrorKind, d.TokenizerError, d.NonFiniteScan));
+        Assert.Empty(d.NonFinite);
+    }
+
+    /// <summary>
+    /// A descriptor written by the targets before hostile-input handling (no header_error_kind, tokenizer_error,
+    /// nonfinite_scan or nonfinite lines, e.g. from an older package in a long-lived obj/): the defaults mean
+    /// "not checked", and the generator reports what it always reported.
+    /// </summary>
+    [Fact]
+    public void OlderDescriptor_WithoutTheNewKeys_ParsesWithDefaults()
+    {
+        string text = string.Join("\n", new CheckpointBuilder("m", Configs.Tiny).WithHeaderError("the file is 4 bytes, shorter than the 8-byte header length field", "truncated")
+            .Build().DescriptorText.Split('\n').Where(l => !l.StartsWith("header_error_kind=") && !l.StartsWith("tokenizer_error=") && !l.StartsWith("nonfinite")));
+        CheckpointDescriptor d = CheckpointDescriptor.Parse(text)!;
+        Assert.Equal(("", "", ""), (d.HeaderErrorKind, d.TokenizerError, d.NonFiniteScan));
+        Assert.Empty(d.NonFinite);
+        var (_, problems) = SafetensorsHeader.Parse("m", d);
+        Assert.Equal("ALB0009", Assert.Single(problems).Id);
+    }
+
+    [Fact]
+    public void UnknownKeysAndMalformedNonFiniteLines_AreIgnored()
+    {
+        string text = new CheckpointBuilder("m", Configs.Tiny).Build().DescriptorText.Replace("nonfinite_scan=ok\n",
+            "nonfinite_scan=ok\nfuture_key=1\nnonfinite=1 2\nnonfinite=a b c \"x\"\nnonfinite=1 1 -4 \"x\"\nnonfinite=1 0 4 not-json\nnonfinite=1 0 4 [1]\nnonfinite=1 0 4 \"ok\"\n");
+        CheckpointDescriptor d = CheckpointDescriptor.Parse(text)!;
+        Assert.Equal(new[] { new NonFiniteTensor("ok", 1, 0, 4) }, d.NonFinite);
+    }
+
+    [Fact]
     public void ModelSafetensorsMissing_DescriptorAsTheTargetsWriteIt()
     {
         string text = new CheckpointBuilder("m", Configs.Tiny).WithSafetensorsLength(-1).Build().DescriptorText;

@@ -97,6 +97,55 @@ internal static class AlbertDiagnostics
         "Invalid Heads on [AlbertModel]",
         "[AlbertModel(Heads = {0})] on '{1}' {2}");
 
+    public static readonly DiagnosticDescriptor SafetensorsTruncated = Error("ALB0023",
+        "Truncated safetensors file",
+        "Checkpoint '{0}': '{1}' is truncated: {2}");
+
+    public static readonly DiagnosticDescriptor HeaderLengthInvalid = Error("ALB0024",
+        "Invalid safetensors header length",
+        "Checkpoint '{0}': the 8-byte header length field of '{1}' is invalid: {2}");
+
+    public static readonly DiagnosticDescriptor DuplicateTensor = Error("ALB0025",
+        "Duplicate tensor name",
+        "Checkpoint '{0}': tensor '{1}' is listed more than once in the safetensors header of '{2}' ({3}); a tensor name must be unique");
+
+    public static readonly DiagnosticDescriptor UnknownDType = Error("ALB0026",
+        "Unknown tensor dtype",
+        "Checkpoint '{0}': tensor '{1}' in '{2}' {3}; safetensors dtypes are {4}");
+
+    public static readonly DiagnosticDescriptor InvalidShape = Error("ALB0027",
+        "Invalid tensor shape",
+        "Checkpoint '{0}': tensor '{1}' in '{2}' {3}");
+
+    public static readonly DiagnosticDescriptor TensorRankMismatch = Error("ALB0028",
+        "Tensor rank does not match the config",
+        "Checkpoint '{0}': tensor '{1}' in '{2}' has {3} dimension(s) [{4}], expected {5} ([{6}] from config.json)");
+
+    public static readonly DiagnosticDescriptor NonFiniteWeights = new("ALB0029",
+        "NaN or infinite weights",
+        "Checkpoint '{0}': tensor '{1}' in '{2}' holds {3} NaN and {4} infinite value(s) among its {5}: outputs computed from it will be NaN or infinite",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ConfigEmpty = Error("ALB0030",
+        "Empty config.json",
+        "Checkpoint '{0}': '{1}' is empty ({2}); it must hold the checkpoint's config as a JSON object (was the download or save interrupted?)");
+
+    public static readonly DiagnosticDescriptor ConfigNotAnObject = Error("ALB0031",
+        "config.json is not a JSON object",
+        "Checkpoint '{0}': '{1}' holds {2}; a config.json must hold a JSON object of fields");
+
+    public static readonly DiagnosticDescriptor ConfigSizeNotPositive = Error("ALB0032",
+        "Size in config.json not positive",
+        "Checkpoint '{0}': config.json field '{1}' is {2}; sizes and counts must be positive integers");
+
+    public static readonly DiagnosticDescriptor PositionEmbeddingUnsupported = Error("ALB0033",
+        "Unsupported position_embedding_type",
+        "Checkpoint '{0}': config.json field 'position_embedding_type' = {1} is not supported: the forward pass implements \"absolute\" position embeddings only (HF's relative_key and relative_key_query are not implemented)");
+
+    public static readonly DiagnosticDescriptor TokenizerInvalid = Error("ALB0034",
+        "Tokenizer file is not a usable SentencePiece model",
+        "Checkpoint '{0}': the tokenizer '{1}' is not a usable SentencePiece model: {2}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("ALB9999",
         "Internal generator error",
         "AlbertAot.Generator failed on checkpoint '{0}': {1}. This is a bug in AlbertAot: please report it with the checkpoint's config.json and safetensors header.");
@@ -126,6 +175,18 @@ internal static class AlbertDiagnostics
         [HeadMissing.Id] = HeadMissing,
         [HeadNotCompiled.Id] = HeadNotCompiled,
         [InvalidHeadsRequest.Id] = InvalidHeadsRequest,
+        [SafetensorsTruncated.Id] = SafetensorsTruncated,
+        [HeaderLengthInvalid.Id] = HeaderLengthInvalid,
+        [DuplicateTensor.Id] = DuplicateTensor,
+        [UnknownDType.Id] = UnknownDType,
+        [InvalidShape.Id] = InvalidShape,
+        [TensorRankMismatch.Id] = TensorRankMismatch,
+        [NonFiniteWeights.Id] = NonFiniteWeights,
+        [ConfigEmpty.Id] = ConfigEmpty,
+        [ConfigNotAnObject.Id] = ConfigNotAnObject,
+        [ConfigSizeNotPositive.Id] = ConfigSizeNotPositive,
+        [PositionEmbeddingUnsupported.Id] = PositionEmbeddingUnsupported,
+        [TokenizerInvalid.Id] = TokenizerInvalid,
         [InternalError.Id] = InternalError,
     };
 

@@ -6,10 +6,16 @@ using System.Text;
 namespace AlbertAot.Generator.Json;
 
 /// <summary>The input is not valid JSON (or nests deeper than the parser allows).</summary>
-internal sealed class JsonParseException(string message, int line, int column) : Exception(message)
+internal sealed class JsonParseException(string message, int line, int column, string? duplicateKey = null, int depth = 0) : Exception(message)
 {
     public int Line { get; } = line;
     public int Column { get; } = column;
+
+    /// <summary>The key an object repeats, when that is the error (null otherwise).</summary>
+    public string? DuplicateKey { get; } = duplicateKey;
+
+    /// <summary>For a duplicate key: the nesting depth of the object repeating it (1 = the top-level object).</summary>
+    public int Depth { get; } = depth;
 }
 
 /// <summary>
@@ -69,7 +75,7 @@ internal sealed class JsonParser
             if (Peek() != '"') throw Error("expected a string key");
             int keyLine = Line(), keyColumn = Column();
             string key = ParseString();
-            if (!seen.Add(key)) throw new JsonParseException($"duplicate key \"{key}\"", keyLine, keyColumn);
+            if (!seen.Add(key)) throw new JsonParseException($"duplicate key \"{key}\" at line {keyLine}, column {keyColumn}", keyLine, keyColumn, key, depth);
             SkipWhitespace();
             if (Peek() != ':') throw Error("expected ':' after a key");
             _pos++;

@@ -1,12 +1,21 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
+using AlbertAot.Generator.Json;
+using AlbertAot.Generator.Model;
 
 namespace AlbertAot.Generator.Parsing;
+
+/// <summary>A float tensor the build task found NaN or infinite values in.</summary>
+internal sealed record NonFiniteTensor(string Name, long NaNs, long Infinities, long Elements);
 
 /// <summary>
 /// What build/AlbertAot.targets found for one declared checkpoint: its files, the size of model.safetensors and
 /// its header (the generator may not read files itself). Written to obj/ as "&lt;name&gt;.albert": key=value
 /// lines, then "header=" followed by the raw JSON header to the end of the file.
+/// The format is tolerant both ways: unknown keys are ignored and every key added later has a default that means
+/// "not checked" (an older targets file that does not write header_error_kind, tokenizer_error or nonfinite lines
+/// gives the diagnostics it always gave).
 /// </summary>
 internal sealed record CheckpointDescriptor(
     string Name,
@@ -24,11 +33,29 @@ internal sealed record CheckpointDescriptor(
 {
     public const string Extension = ".albert";
 
+    /// <summary>
+    /// What kind of problem <see cref="HeaderError"/> is: "truncated" (shorter than the 8-byte length field),
+    /// "length" (the length field runs past the end of the file or beyond the format's limit), "utf8" (the header
+    /// bytes are not UTF-8), "io" (the file could not be read); "" for none or an older targets file.
+    /// </summary>
+    public string HeaderErrorKind { get; init; } = "";
+
+    /// <summary>Why the tokenizer file is not a usable SentencePiece model ("" when it is, or was not checked).</summary>
+    public string TokenizerError { get; init; } = "";
+
+    /// <summary>"ok" when the build task scanned the float tensors for NaN/Inf, else why not ("" from an older targets file).</summary>
+    public string NonFiniteScan { get; init; } = "";
+
+    /// <summary>The float tensors holding NaN or infinite values, in file order.</summary>
+    public EquatableArray<NonFiniteTensor> NonFinite { get; init; } = EquatableArray<NonFiniteTensor>.Empty;
+
     /// <summary>Reads a descriptor; null when the text is not one (then the build targets and generator disagree).</summary>
     public static CheckpointDescriptor? Parse(string? text)
     {
         if (text is null) return null;
         string name = "", directory = "", configPath = "", safetensorsPath = "", headerError = "", tokenizerPath = "", headerJson = "";
+        string headerErrorKind = "", tokenizerError = "", nonFiniteScan = "";
+        var nonFinite = new List<NonFiniteTensor>();
         bool configExists = false, tokenizerDeclared = false, tokenizerExists = false;
         long length = -1, headerLength = -1;
         int pos = 0;
@@ -57,14 +84,44 @@ internal sealed record CheckpointDescriptor(
                 case "safetensors_length": length = ParseLong(value); break;
                 case "header_length": headerLength = ParseLong(value); break;
                 case "header_error": headerError = value; break;
+                case "header_error_kind": headerErrorKind = value; break;
                 case "tokenizer": tokenizerPath = value; break;
                 case "tokenizer_declared": tokenizerDeclared = value == "true"; break;
                 case "tokenizer_exists": tokenizerExists = value == "true"; break;
+                case "tokenizer_error": tokenizerError = value; break;
+                case "nonfinite_scan": nonFiniteScan = value; break;
+                case "nonfinite":
+                    if (ParseNonFinite(value) is { } tensor) nonFinite.Add(tensor);
+                    break;
             }
         }
         if (name.Length == 0) return null;
         return new CheckpointDescriptor(name, directory, configPath, configExists, safetensorsPath, length, headerLength,
-            headerError, tokenizerPath, tokenizerDeclared, tokenizerExists, headerJson);
+            headerError, tokenizerPath, tokenizerDeclared, tokenizerExists, headerJson)
+        {
+            HeaderErrorKind = headerErrorKind,
+            TokenizerError = tokenizerError,
+            NonFiniteScan = nonFiniteScan,
+            NonFinite = nonFinite.ToEquatableArray(),
+        };
+    }
+
+    /// <summary>"nonfinite=NANS INFS ELEMENTS "name"": three counts, then the tensor name as a JSON string. Malformed lines are skipped.</summary>
+    private static NonFiniteTensor? ParseNonFinite(string value)
+    {
+        string[] parts = value.Split(new[] { ' ' }, 4);
+        if (parts.Length != 4) return null;
+        long nans = ParseLong(parts[0]), infinities = ParseLong(parts[1]), elements = ParseLong(parts[2]);
+        if (nans < 0 || infinities < 0 || elements < 0) return null;
+        try
+        {
+            JsonValue tensor = JsonParser.Parse(parts[3]);
+            return tensor.Kind == JsonKind.String ? new NonFiniteTensor(tensor.Text!, nans, infinities, elements) : null;
+        }
+        catch (JsonParseException)
+        {
+            return null;
+        }
     }
 
     private static long ParseLong(string value) =>

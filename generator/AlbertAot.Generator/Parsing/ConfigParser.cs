@@ -52,7 +52,8 @@ internal static class ConfigParser
         }
         if (text.Trim().Length == 0)
         {
-            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidJson, null, checkpoint, path, "the file is empty"));
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.ConfigEmpty, null, checkpoint, path,
+                text.Length == 0 ? "no characters" : $"only {text.Length} whitespace character(s)"));
             return (null, problems);
         }
 
@@ -68,8 +69,7 @@ internal static class ConfigParser
         }
         if (root.Kind != JsonKind.Object)
         {
-            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidConfigValue, null, checkpoint, "(root)",
-                $"is {root.Describe()}: config.json must hold a JSON object"));
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.ConfigNotAnObject, null, checkpoint, path, root.Describe()));
             return (null, problems);
         }
 
@@ -97,8 +97,7 @@ internal static class ConfigParser
             problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedConfigValue, null, checkpoint, "hidden_act", $"\"{hiddenAct}\"",
                 "supported activations are " + string.Join(", ", Activations.Keys.OrderBy(k => k, StringComparer.Ordinal))));
         if (positionType != "absolute")
-            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedConfigValue, null, checkpoint, "position_embedding_type", $"\"{positionType}\"",
-                "ALBERT's forward pass here implements \"absolute\" position embeddings only"));
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.PositionEmbeddingUnsupported, null, checkpoint, $"\"{positionType}\""));
         if (modelType != "albert")
             problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedConfigValue, null, checkpoint, "model_type", $"\"{modelType}\"",
                 "this is not an ALBERT checkpoint (model_type must be \"albert\")"));
@@ -106,22 +105,26 @@ internal static class ConfigParser
             problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidConfigValue, null, checkpoint, "layer_norm_eps",
                 $"is {eps.ToString("R", CultureInfo.InvariantCulture)}, beyond the float32 range the model computes in"));
         // The schedule is unrolled into one call per layer application; real configs have at most a few dozen.
-        if ((long)layers * inner > MaxLayerApplications)
+        // Checks that combine fields run only when those fields were read (a bad field falls back to HF's default,
+        // which must not produce a second, misleading diagnostic).
+        if (reader.Ok("num_hidden_layers", "inner_group_num") && (long)layers * inner > MaxLayerApplications)
             problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedConfigValue, null, checkpoint, "num_hidden_layers",
                 $"{layers} (x inner_group_num {inner})", $"more than {MaxLayerApplications} layer applications"));
-        if (hidden > 0 && heads > 0 && hidden % heads != 0)
+        if (reader.Ok("hidden_size", "num_attention_heads") && hidden % heads != 0)
             problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.HiddenSizeNotDivisible, null, checkpoint, hidden, heads));
-        if (layers > 0 && groups > 0 && inner > 0 && inner > layers / groups)
+        if (reader.Ok("num_hidden_layers", "num_hidden_groups", "inner_group_num") && inner > layers / groups)
             problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InnerGroupTooLarge, null, checkpoint, inner, layers / groups, layers, groups));
-        if (padId >= vocab && vocab > 0 && reader.Has("pad_token_id"))
+        if (reader.Has("pad_token_id") && reader.Ok("pad_token_id", "vocab_size") && padId >= vocab)
             problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidConfigValue, null, checkpoint, "pad_token_id",
                 $"is {padId}, outside the vocabulary of {vocab}"));
         // Every weight matrix must be addressable with 32-bit element counts.
-        foreach (var (field, count) in new[] {
-                     ("vocab_size", (long)vocab * embedding), ("max_position_embeddings", (long)maxPositions * embedding),
-                     ("intermediate_size", (long)intermediate * hidden), ("hidden_size", (long)hidden * hidden) })
+        var tooLarge = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (field, other, count) in new[] {
+                     ("vocab_size", "embedding_size", (long)vocab * embedding), ("max_position_embeddings", "embedding_size", (long)maxPositions * embedding),
+                     ("type_vocab_size", "embedding_size", (long)typeVocab * embedding), ("hidden_size", "embedding_size", (long)hidden * embedding),
+                     ("intermediate_size", "hidden_size", (long)intermediate * hidden), ("hidden_size", "hidden_size", (long)hidden * hidden) })
         {
-            if (count > int.MaxValue)
+            if (count > int.MaxValue && reader.Ok(field, other) && tooLarge.Add(field))
                 problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedConfigValue, null, checkpoint, field, count.ToString(CultureInfo.InvariantCulture),
                     "a weight matrix of this config would exceed 2^31 - 1 elements"));
         }
@@ -190,7 +193,12 @@ internal static class ConfigParser
     /// <summary>Reads typed fields, recording one problem per bad field.</summary>
     private sealed class FieldReader(JsonValue root, string checkpoint, List<DiagnosticInfo> problems)
     {
+        private readonly HashSet<string> _bad = new(StringComparer.Ordinal);
+
         public bool Has(string name) => root.Get(name) is not null;
+
+        /// <summary>None of these fields was reported: their values are the config's (or HF's defaults for absent ones).</summary>
+        public bool Ok(params string[] names) => !names.Any(_bad.Contains);
 
         public int PositiveInt(string name, int fallback) => Int(name, fallback, minimum: 1);
 
@@ -211,7 +219,11 @@ internal static class ConfigParser
             }
             if (value < minimum)
             {
-                Report(name, $"is {value}, expected {(minimum == 1 ? "a positive integer" : "a non-negative integer")}");
+                _bad.Add(name);
+                if (minimum == 1)
+                    problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.ConfigSizeNotPositive, null, checkpoint, name, v.Text));
+                else
+                    Report(name, $"is {value}, expected a non-negative integer");
                 return fallback;
             }
             if (value > int.MaxValue)
@@ -264,7 +276,10 @@ internal static class ConfigParser
             return v.Items!.Count > 0 ? v.Items[0].Text! : "";
         }
 
-        private void Report(string name, string what) =>
+        private void Report(string name, string what)
+        {
+            _bad.Add(name);
             problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidConfigValue, null, checkpoint, name, what));
+        }
     }
 }

@@ -61,9 +61,12 @@ internal static class ModelBinder
         diagnostics.AddRange(checkpoint.Problems);
         if (d.TokenizerDeclared && !d.TokenizerExists)
             diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.TokenizerMissing, null, name, d.TokenizerPath));
+        if (d.TokenizerExists && d.TokenizerError.Length > 0)
+            diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.TokenizerInvalid, null, name, d.TokenizerPath, d.TokenizerError));
         if (config is null || checkpoint.Header is null || diagnostics.Count > 0) return Result(null, diagnostics, cls);
 
         var spec = BindTensors(cls, name, config, checkpoint.Header, d, diagnostics);
+        if (spec is not null) ReportNonFinite(spec, d, diagnostics);
         if (!d.TokenizerExists)
             diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.NoTokenizer, null, name, d.TokenizerPath, cls.DisplayName));
         return Result(spec, diagnostics, cls);
@@ -90,6 +93,19 @@ internal static class ModelBinder
 
         TensorRef? Check(TensorEntry entry, long[] shape)
         {
+            string expected = string.Join(", ", shape);
+            if (entry.Shape.Contains(0))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidShape, null, name, entry.Name, d.SafetensorsPath,
+                    $"has shape [{entry.ShapeText}] with a zero dimension: it holds no values, where config.json implies [{expected}]"));
+                return null;
+            }
+            if (entry.Shape.Count != shape.Length)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.TensorRankMismatch, null, name, entry.Name, d.SafetensorsPath,
+                    entry.Shape.Count, entry.ShapeText, shape.Length, expected));
+                return null;
+            }
             if (!entry.Shape.SequenceEqual(shape))
             {
                 diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.TensorShapeMismatch, null, name, entry.Name, d.SafetensorsPath, entry.ShapeText, string.Join(", ", shape)));
@@ -253,6 +269,18 @@ internal static class ModelBinder
                 NotCompiled("qa_outputs.* (a question-answering head)", "AlbertHeads.QuestionAnswering");
         }
         return (sop, taskHead, task, labels);
+    }
+
+    /// <summary>ALB0029 for each tensor the model reads that the build task found NaN or infinite values in.</summary>
+    private static void ReportNonFinite(ModelSpec spec, CheckpointDescriptor d, List<DiagnosticInfo> diagnostics)
+    {
+        if (d.NonFinite.Count == 0) return;
+        var read = new HashSet<string>(spec.Embeddings.Concat(spec.Layers.SelectMany(l => l.Tensors)).Concat(spec.Pooler).Concat(spec.MlmHead)
+            .Concat(spec.SopClassifier).Concat(spec.TaskClassifier).Select(t => t.Name), StringComparer.Ordinal);
+        foreach (NonFiniteTensor t in d.NonFinite)
+            if (read.Contains(t.Name))
+                diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.NonFiniteWeights, null, spec.CheckpointName, t.Name, d.SafetensorsPath,
+                    t.NaNs, t.Infinities, t.Elements));
     }
 
     private static ModelResult Result(ModelSpec? spec, List<DiagnosticInfo> diagnostics, ModelClassInfo cls) =>

@@ -29,10 +29,14 @@ internal sealed record SafetensorsHeader(long FileLength, long HeaderLength, Equ
         ["I64"] = 8, ["U64"] = 8, ["F64"] = 8,
     };
 
+    /// <summary>The dtypes as a message lists them.</summary>
+    public static string DTypeList => string.Join(", ", DTypeSizes.Keys);
+
     /// <summary>
-    /// Checks the header against the format's rules: a JSON object of tensors with a known dtype, non-negative
-    /// dims and data_offsets [begin, end] whose length is dtype size × elements, covering the data section
-    /// contiguously with no overlap or hole, inside the file.
+    /// Checks the header against the format's rules: a JSON object of uniquely named tensors with a known dtype,
+    /// non-negative integer dims and data_offsets [begin, end] whose length is dtype size × elements, covering the
+    /// data section contiguously with no overlap or hole, inside the file. A file whose tensors are laid out
+    /// consistently but end past its last byte is reported as truncated (ALB0023), not as bad offsets (ALB0010).
     /// </summary>
     public static (SafetensorsHeader? Header, List<DiagnosticInfo> Problems) Parse(string checkpoint, CheckpointDescriptor d)
     {
@@ -40,6 +44,8 @@ internal sealed record SafetensorsHeader(long FileLength, long HeaderLength, Equ
         string file = d.SafetensorsPath;
         void Corrupt(string what) => problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.CorruptHeader, null, checkpoint, file, what));
         void Layout(string tensor, string what) => problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidTensorLayout, null, checkpoint, tensor, file, what));
+        void DType(string tensor, string what) => problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnknownDType, null, checkpoint, tensor, file, what, DTypeList));
+        void Shape(string tensor, string what) => problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidShape, null, checkpoint, tensor, file, what));
 
         if (d.SafetensorsLength < 0)
         {
@@ -48,7 +54,25 @@ internal sealed record SafetensorsHeader(long FileLength, long HeaderLength, Equ
         }
         if (d.HeaderError.Length > 0)
         {
-            Corrupt(d.HeaderError);
+            problems.Add(d.HeaderErrorKind switch
+            {
+                "truncated" => DiagnosticInfo.Create(AlbertDiagnostics.SafetensorsTruncated, null, checkpoint, file, d.HeaderError),
+                "length" => DiagnosticInfo.Create(AlbertDiagnostics.HeaderLengthInvalid, null, checkpoint, file, d.HeaderError),
+                "io" => DiagnosticInfo.Create(AlbertDiagnostics.FileUnreadable, null, checkpoint, file, d.HeaderError),
+                _ => DiagnosticInfo.Create(AlbertDiagnostics.CorruptHeader, null, checkpoint, file, d.HeaderError), // "utf8", or a targets file older than header_error_kind
+            });
+            return (null, problems);
+        }
+        if (d.SafetensorsLength < 8)
+        {
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.SafetensorsTruncated, null, checkpoint, file,
+                $"the file is {d.SafetensorsLength} bytes, shorter than the 8-byte header length field"));
+            return (null, problems);
+        }
+        if (d.HeaderLength < 0 || d.HeaderLength > d.SafetensorsLength - 8)
+        {
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.HeaderLengthInvalid, null, checkpoint, file,
+                $"it says {d.HeaderLength} bytes but {d.SafetensorsLength - 8} follow it"));
             return (null, problems);
         }
 
@@ -56,6 +80,12 @@ internal sealed record SafetensorsHeader(long FileLength, long HeaderLength, Equ
         try
         {
             root = JsonParser.Parse(d.HeaderJson.TrimEnd(' ')); // the format pads the header with spaces
+        }
+        catch (JsonParseException e) when (e.DuplicateKey is not null && e.Depth == 1 && e.DuplicateKey != "__metadata__")
+        {
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.DuplicateTensor, null, checkpoint, e.DuplicateKey, file,
+                $"again at line {e.Line}, column {e.Column} of the header"));
+            return (null, problems);
         }
         catch (JsonParseException e)
         {
@@ -69,7 +99,7 @@ internal sealed record SafetensorsHeader(long FileLength, long HeaderLength, Equ
         }
 
         long dataLength = d.SafetensorsLength - 8 - d.HeaderLength;
-        var tensors = new List<TensorEntry>();
+        var tensors = new List<(TensorEntry Entry, long ExpectedBytes)>();
         foreach (var member in root.Members!)
         {
             string name = member.Key;
@@ -86,19 +116,24 @@ internal sealed record SafetensorsHeader(long FileLength, long HeaderLength, Equ
                 continue;
             }
             JsonValue? dtype = entry.Get("dtype"), shape = entry.Get("shape"), offsets = entry.Get("data_offsets");
-            if (dtype?.Kind != JsonKind.String)
+            if (dtype is null)
             {
-                Layout(name, "has no dtype string");
+                DType(name, "has no dtype");
+                continue;
+            }
+            if (dtype.Kind != JsonKind.String)
+            {
+                DType(name, $"has dtype {dtype.Describe()}, not a string");
                 continue;
             }
             if (!DTypeSizes.TryGetValue(dtype.Text!, out int size))
             {
-                Layout(name, $"has unknown dtype \"{dtype.Text}\"");
+                DType(name, $"has unknown dtype \"{dtype.Text}\"");
                 continue;
             }
             if (shape?.Kind != JsonKind.Array)
             {
-                Layout(name, "has no shape array");
+                Shape(name, shape is null ? "has no shape" : $"has shape {shape.Describe()}, expected an array of dimensions");
                 continue;
             }
             var dims = new List<long>();
@@ -107,7 +142,7 @@ internal sealed record SafetensorsHeader(long FileLength, long HeaderLength, Equ
             {
                 if (dim.Kind != JsonKind.Number || !long.TryParse(dim.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) || n < 0)
                 {
-                    Layout(name, $"has shape dimension {dim.Describe()}; dimensions are non-negative integers");
+                    Shape(name, $"has shape dimension {dim.Describe()}; dimensions are non-negative integers");
                     shapeValid = false;
                     break;
                 }
@@ -125,24 +160,36 @@ internal sealed record SafetensorsHeader(long FileLength, long HeaderLength, Equ
                 Layout(name, $"has data_offsets [{begin}, {end}] with end before begin");
                 continue;
             }
-            if (end > dataLength)
-            {
-                Layout(name, $"has data_offsets [{begin}, {end}] beyond the {dataLength} data bytes of the {d.SafetensorsLength}-byte file");
-                continue;
-            }
-            if (!TryElementBytes(dims, size, out long expectedBytes) || expectedBytes != end - begin)
-            {
-                Layout(name, $"is {dtype.Text} [{string.Join(", ", dims)}] = {(expectedBytes < 0 ? "overflowing" : expectedBytes.ToString(CultureInfo.InvariantCulture))} bytes but its data_offsets [{begin}, {end}] span {end - begin}");
-                continue;
-            }
-            tensors.Add(new TensorEntry(name, dtype.Text!, dims.ToEquatableArray(), begin, end));
+            tensors.Add((new TensorEntry(name, dtype.Text!, dims.ToEquatableArray(), begin, end), TryElementBytes(dims, size, out long bytes) ? bytes : -1));
+        }
+        if (problems.Count > 0) return (null, problems);
+
+        // Tensors reaching past the end of the file: a truncated file when the layout is otherwise sound (every tensor
+        // as long as its dtype and shape say, contiguous from offset 0), else offsets out of range.
+        var sorted = tensors.OrderBy(t => t.Entry.Begin).ThenBy(t => t.Entry.End).ToList();
+        List<TensorEntry> cut = sorted.Select(t => t.Entry).Where(t => t.End > dataLength).ToList();
+        if (cut.Count > 0 && tensors.All(t => t.ExpectedBytes == t.Entry.End - t.Entry.Begin) && IsContiguous(sorted.Select(t => t.Entry)))
+        {
+            long describedEnd = sorted[sorted.Count - 1].Entry.End;
+            long needed = 8 + d.HeaderLength + describedEnd;
+            problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.SafetensorsTruncated, null, checkpoint, file,
+                $"the file is {d.SafetensorsLength} bytes but its header lays tensor data out to byte {needed} ({needed - d.SafetensorsLength} bytes missing): " +
+                (cut.Count == 1 ? $"tensor '{cut[0].Name}' is cut off" : $"{cut.Count} tensors are cut off, the first '{cut[0].Name}'")));
+            return (null, problems);
+        }
+        foreach (var (t, expectedBytes) in tensors)
+        {
+            if (t.End > dataLength)
+                Layout(t.Name, $"has data_offsets [{t.Begin}, {t.End}] beyond the {dataLength} data bytes of the {d.SafetensorsLength}-byte file");
+            else if (expectedBytes != t.End - t.Begin)
+                Layout(t.Name, $"is {t.DType} [{t.ShapeText}] = {(expectedBytes < 0 ? "overflowing" : expectedBytes.ToString(CultureInfo.InvariantCulture))} bytes but its data_offsets [{t.Begin}, {t.End}] span {t.End - t.Begin}");
         }
         if (problems.Count > 0) return (null, problems);
 
         // The data section must be exactly covered: sorted by offset, each tensor starts where the previous ended.
         long expectedBegin = 0;
         TensorEntry? previous = null;
-        foreach (TensorEntry t in tensors.OrderBy(t => t.Begin).ThenBy(t => t.End))
+        foreach (TensorEntry t in sorted.Select(t => t.Entry))
         {
             if (t.Begin != expectedBegin)
             {
@@ -159,7 +206,18 @@ internal sealed record SafetensorsHeader(long FileLength, long HeaderLength, Equ
             Corrupt($"the tensors cover {expectedBegin} data bytes but the file holds {dataLength} after the header");
             return (null, problems);
         }
-        return (new SafetensorsHeader(d.SafetensorsLength, d.HeaderLength, tensors.ToEquatableArray()), problems);
+        return (new SafetensorsHeader(d.SafetensorsLength, d.HeaderLength, tensors.Select(t => t.Entry).ToEquatableArray()), problems);
+    }
+
+    private static bool IsContiguous(IEnumerable<TensorEntry> sortedByOffset)
+    {
+        long expected = 0;
+        foreach (TensorEntry t in sortedByOffset)
+        {
+            if (t.Begin != expected) return false;
+            expected = t.End;
+        }
+        return true;
     }
 
     private static bool TryParseOffset(JsonValue v, out long value)

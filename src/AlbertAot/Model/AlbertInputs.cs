@@ -30,7 +30,7 @@ public sealed class AlbertInputs
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         if (inputIds.Count == 0) throw new ArgumentException("The batch is empty: give at least one row of input_ids.", nameof(inputIds));
-        int seq = inputIds[0].Length;
+        int seq = (inputIds[0] ?? throw new ArgumentException($"{nameof(inputIds)} row 0 is null.", nameof(inputIds))).Length;
         return new AlbertInputs(inputIds.Count, seq, Flatten(inputIds, seq, nameof(inputIds)),
             tokenTypeIds is null ? (ReadOnlyMemory<long>?)null : Flatten(tokenTypeIds, seq, nameof(tokenTypeIds), inputIds.Count),
             attentionMask is null ? (ReadOnlyMemory<long>?)null : Flatten(attentionMask, seq, nameof(attentionMask), inputIds.Count));
@@ -45,7 +45,11 @@ public sealed class AlbertInputs
         ArgumentNullException.ThrowIfNull(encodings);
         if (encodings.Count == 0) throw new ArgumentException("The batch is empty: give at least one encoding.", nameof(encodings));
         int seq = 0;
-        foreach (var e in encodings) seq = Math.Max(seq, e.InputIds.Length);
+        for (int b = 0; b < encodings.Count; b++)
+            seq = Math.Max(seq, (encodings[b] ?? throw new ArgumentException($"Encoding {b} is null.", nameof(encodings))).InputIds.Length);
+        if (seq == 0) throw new ArgumentException("Every encoding is empty: a sequence needs at least one token.", nameof(encodings));
+        if ((long)encodings.Count * seq > Array.MaxLength)
+            throw new ArgumentException($"{encodings.Count} encodings padded to {seq} tokens are more ids than one array holds: split the batch.", nameof(encodings));
         var ids = new long[encodings.Count * seq];
         var types = new long[ids.Length];
         var mask = new long[ids.Length];
@@ -109,6 +113,8 @@ public sealed class AlbertInputs
     {
         if (expectedRows >= 0 && rows.Count != expectedRows)
             throw new ArgumentException($"{name} has {rows.Count} rows but input_ids has {expectedRows}.", name);
+        if ((long)rows.Count * seq > Array.MaxLength)
+            throw new ArgumentException($"{rows.Count} rows of {seq} tokens are more {name} than one array holds: split the batch.", name);
         var flat = new long[(long)rows.Count * seq];
         for (int r = 0; r < rows.Count; r++)
         {

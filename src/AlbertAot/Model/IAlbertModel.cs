@@ -40,6 +40,25 @@ public interface IAlbertModel
     FloatTensor MlmLogitsAt(AlbertInputs inputs, ReadOnlySpan<(int Batch, int Position)> positions);
 
     /// <summary>
+    /// The allocation-free forward pass: the encoder and the heads whose buffers are given, written into the caller's
+    /// <paramref name="buffers"/> (see <see cref="AlbertOutputBuffers"/> for their sizes; <see cref="AlbertOutputBuffers.Allocate"/>
+    /// makes them). Once the activation buffers have grown to the batch's size, a call allocates nothing. Results are
+    /// bit-identical to <see cref="Forward(AlbertInputs, AlbertOutputKinds)"/>. (On a variable of the generated class's
+    /// type this is the extension method <see cref="AlbertModelExtensions.Forward"/>.)
+    /// </summary>
+    /// <exception cref="ArgumentException">No buffer is given, a buffer is too short (the message names it and the size it
+    /// needs), two buffers overlap, or a buffer is given that the checkpoint's head does not write.</exception>
+    /// <exception cref="InvalidOperationException">A buffer is given for a head the checkpoint lacks.</exception>
+    void Forward(AlbertInputs inputs, AlbertOutputBuffers buffers) => Runtime.AlbertEngine.Of(this).Forward(inputs, buffers);
+
+    /// <summary>
+    /// <see cref="MlmLogitsAt(AlbertInputs, ReadOnlySpan{ValueTuple{int, int}})"/> into the caller's
+    /// <paramref name="logits"/> (at least positions × vocab_size floats, row-major [positions, vocab]), allocation-free.
+    /// </summary>
+    void MlmLogitsAt(AlbertInputs inputs, ReadOnlySpan<(int Batch, int Position)> positions, Span<float> logits) =>
+        Runtime.AlbertEngine.Of(this).MlmLogitsAt(inputs, positions, logits);
+
+    /// <summary>
     /// A session: activation buffers of one caller and, with <paramref name="threads"/> &gt; 1, a compute pool whose
     /// threads share each call's work (results are identical to one thread). Dispose it to stop its threads.
     /// </summary>

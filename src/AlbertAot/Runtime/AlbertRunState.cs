@@ -62,6 +62,26 @@ public sealed class AlbertRunState
         return MlmTransform;
     }
 
+    /// <summary>[count, H] hidden rows gathered for a head: the [CLS] rows the pooler reads, the positions MlmLogitsAt asks for.</summary>
+    public float[] GatheredRows { get; private set; } = [];
+
+    /// <summary><see cref="GatheredRows"/> for <paramref name="count"/> rows (grown when needed).</summary>
+    public float[] GatheredRowsFor(int count) => GatheredRows = Grow(GatheredRows, (long)count * _config.HiddenSize);
+
+    /// <summary>[count, H] pooler_output when a head reads it but the caller did not ask for it.</summary>
+    public float[] PooledRows { get; private set; } = [];
+
+    /// <summary><see cref="PooledRows"/> for <paramref name="count"/> rows (grown when needed).</summary>
+    public float[] PooledRowsFor(int count) => PooledRows = Grow(PooledRows, (long)count * _config.HiddenSize);
+
+    /// <summary>A head's raw output before it is split (question answering's [rows, 2]).</summary>
+    public float[] HeadOutputs { get; private set; } = [];
+
+    /// <summary><see cref="HeadOutputs"/> of at least <paramref name="length"/> floats (grown when needed).</summary>
+    public float[] HeadOutputsFor(int length) => HeadOutputs = Grow(HeadOutputs, length);
+
+    private static float[] Grow(float[] buffer, long length) => length <= buffer.Length ? buffer : new float[length];
+
     /// <summary>Grows the buffers to hold <paramref name="rows"/> token rows of sequences up to <paramref name="seq"/>.</summary>
     public void EnsureCapacity(int rows, int seq)
     {

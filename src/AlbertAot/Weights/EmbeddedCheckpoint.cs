@@ -41,14 +41,12 @@ public sealed unsafe class EmbeddedCheckpoint
     public static EmbeddedCheckpoint Open(Assembly assembly, string resourceName, long expectedLength, long expectedHeaderLength)
     {
         ArgumentNullException.ThrowIfNull(assembly);
-        Stream? stream = assembly.GetManifestResourceStream(resourceName);
-        if (stream is null)
-        {
-            throw new AlbertCheckpointException(
-                $"The checkpoint resource '{resourceName}' is not embedded in assembly '{assembly.GetName().Name}'. " +
-                "It is added by the AlbertAot MSBuild targets (build/AlbertAot.targets): check that they are imported and that " +
-                "no trimming or resource filtering removed it.");
-        }
+        ArgumentNullException.ThrowIfNull(resourceName);
+        if (expectedHeaderLength < 0 || expectedLength < 8 + expectedHeaderLength)
+            throw new ArgumentOutOfRangeException(nameof(expectedLength), expectedLength,
+                $"A safetensors file holds its 8-byte header length and a header of {expectedHeaderLength} bytes: {expectedLength} bytes cannot.");
+        Stream? stream = ResourceStream(assembly, resourceName);
+        if (stream is null) throw MissingResource(assembly, resourceName, "checkpoint");
         if (stream.Length != expectedLength)
         {
             throw new AlbertCheckpointException(
@@ -82,15 +80,61 @@ public sealed unsafe class EmbeddedCheckpoint
     }
 
     /// <summary>Loads the tokenizer embedded beside the checkpoint (its spiece.model).</summary>
-    /// <exception cref="AlbertCheckpointException">The resource is missing.</exception>
+    /// <exception cref="AlbertCheckpointException">The resource is missing or is not an ALBERT SentencePiece model.</exception>
     public static Tokenization.AlbertTokenizer LoadTokenizer(Assembly assembly, string resourceName)
     {
         ArgumentNullException.ThrowIfNull(assembly);
-        using Stream stream = assembly.GetManifestResourceStream(resourceName) ?? throw new AlbertCheckpointException(
-            $"The tokenizer resource '{resourceName}' is not embedded in assembly '{assembly.GetName().Name}'. It is added by the " +
-            "AlbertAot MSBuild targets (build/AlbertAot.targets): check that they are imported and that no trimming or resource " +
-            "filtering removed it.");
-        return Tokenization.AlbertTokenizer.Load(stream);
+        ArgumentNullException.ThrowIfNull(resourceName);
+        using Stream stream = ResourceStream(assembly, resourceName) ?? throw MissingResource(assembly, resourceName, "tokenizer");
+        try
+        {
+            return Tokenization.AlbertTokenizer.Load(stream);
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+        {
+            throw new AlbertCheckpointException(
+                $"The tokenizer resource '{resourceName}' of assembly '{assembly.GetName().Name}' is not a usable spiece.model ({e.GetType().Name}: {e.Message}): rebuild with the checkpoint's own spiece.model.");
+        }
+    }
+
+    private static Stream? ResourceStream(Assembly assembly, string resourceName)
+    {
+        try { return assembly.GetManifestResourceStream(resourceName); }
+        catch (NotSupportedException) { return null; } // a dynamic assembly has no manifest resources
+    }
+
+    /// <summary>
+    /// The error for a resource the generated code names but the binary lacks: which resource, which assembly, what the
+    /// assembly does embed, and the likely causes.
+    /// </summary>
+    internal static AlbertCheckpointException MissingResource(Assembly assembly, string resourceName, string what)
+    {
+        const string prefix = "AlbertAot/";
+        string[] names;
+        try { names = assembly.GetManifestResourceNames(); }
+        catch (NotSupportedException) { names = []; } // a dynamic assembly
+        string CheckpointOf(string resource) =>
+            resource.StartsWith(prefix, StringComparison.Ordinal) && resource.IndexOf('/', prefix.Length) is int slash and > 0
+                ? resource[prefix.Length..slash]
+                : resource;
+        string checkpoint = CheckpointOf(resourceName);
+        var checkpoints = new System.Collections.Generic.SortedSet<string>(StringComparer.Ordinal);
+        var sameCheckpoint = new System.Collections.Generic.List<string>();
+        foreach (string name in names)
+        {
+            if (!name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            checkpoints.Add(CheckpointOf(name));
+            if (CheckpointOf(name) == checkpoint) sameCheckpoint.Add(name);
+        }
+        string embedded = checkpoints.Count == 0 ? "it embeds no AlbertAot resources at all"
+            : sameCheckpoint.Count > 0 ? $"of checkpoint '{checkpoint}' it embeds only {string.Join(", ", sameCheckpoint)}"
+            : $"it embeds the files of checkpoint(s) {string.Join(", ", checkpoints)}";
+        return new AlbertCheckpointException(
+            $"The {what} resource '{resourceName}' is not embedded in assembly '{assembly.GetName().Name}' ({embedded}). " +
+            $"The model class was compiled against checkpoint '{checkpoint}', but this binary was built without its files. " +
+            $"The AlbertAot MSBuild targets (build/AlbertAot.targets) embed them for each <AlbertCheckpoint Include=\"...\" Name=\"{checkpoint}\" /> " +
+            "item (or weights/<name>/ folder) of the project that declares the model: check that the targets are imported there, that the " +
+            "item names this checkpoint, and that no trimming or resource filtering of the publish removed manifest resources named AlbertAot/*.");
     }
 
     /// <summary>

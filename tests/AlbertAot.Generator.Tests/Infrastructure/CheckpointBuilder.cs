@@ -146,6 +146,10 @@ public sealed class CheckpointBuilder
     private string? _headerText;
     private bool _tokenizerDeclared;
     private bool _tokenizerExists = true;
+    private string _headerErrorKind = "";
+    private string _tokenizerError = "";
+    private string _nonFiniteScan = "ok";
+    private readonly List<(string Tensor, long NaNs, long Infinities, long Elements)> _nonFinite = new();
 
     public CheckpointBuilder WithConfigFileText(string? text) { ConfigFileText = text; return this; }
     public CheckpointBuilder WithConfigNotPassed() { ConfigPassed = false; return this; }
@@ -179,7 +183,16 @@ public sealed class CheckpointBuilder
     public CheckpointBuilder WithConfigExists(bool exists) { _configExists = exists; return this; }
     public CheckpointBuilder WithSafetensorsLength(long length) { _safetensorsLength = length; return this; }
     public CheckpointBuilder WithHeaderLength(long length) { _headerLength = length; return this; }
-    public CheckpointBuilder WithHeaderError(string error) { _headerError = error; return this; }
+    public CheckpointBuilder WithHeaderError(string error, string kind = "") { _headerError = error; _headerErrorKind = kind; return this; }
+    public CheckpointBuilder WithTokenizerError(string error) { _tokenizerError = error; return this; }
+    public CheckpointBuilder WithNonFiniteScan(string status) { _nonFiniteScan = status; return this; }
+
+    /// <summary>The build task found NaN or infinite values in this tensor (a nonfinite= line in the descriptor).</summary>
+    public CheckpointBuilder WithNonFinite(string tensor, long nans, long infinities, long elements)
+    {
+        _nonFinite.Add((tensor, nans, infinities, elements));
+        return this;
+    }
     public CheckpointBuilder WithTokenizer(bool exists, bool declared = false) { _tokenizerExists = exists; _tokenizerDeclared = declared; return this; }
 
     /// <summary>Edits the descriptor text after it was written.</summary>
@@ -282,9 +295,15 @@ public sealed class CheckpointBuilder
         text.Append("safetensors_length=").Append(length.ToString(CultureInfo.InvariantCulture)).Append('\n');
         text.Append("header_length=").Append((_safetensorsLength < 0 ? -1 : headerLength).ToString(CultureInfo.InvariantCulture)).Append('\n');
         text.Append("header_error=").Append(_headerError).Append('\n');
+        text.Append("header_error_kind=").Append(_headerErrorKind).Append('\n');
         text.Append("tokenizer=").Append(tokenizerPath).Append('\n');
         text.Append("tokenizer_declared=").Append(_tokenizerDeclared ? "true" : "false").Append('\n');
         text.Append("tokenizer_exists=").Append(_tokenizerExists ? "true" : "false").Append('\n');
+        text.Append("tokenizer_error=").Append(_tokenizerError).Append('\n');
+        text.Append("nonfinite_scan=").Append(_safetensorsLength < 0 ? "" : _nonFiniteScan).Append('\n');
+        foreach (var (tensor, nans, infinities, elements) in _nonFinite)
+            text.Append("nonfinite=").Append(nans).Append(' ').Append(infinities).Append(' ').Append(elements).Append(' ')
+                .Append(JsonSerializer.Serialize(tensor, s_raw)).Append('\n');
         text.Append("header=").Append(_safetensorsLength < 0 ? "" : header);
         string descriptor = text.ToString();
         foreach (var transform in _descriptorTransforms) descriptor = transform(descriptor);
