@@ -20,8 +20,8 @@ public class FootprintTests
     [Fact]
     public void EmbeddedBytesAreTheCheckpointFile()
     {
-        Assert.Equal(new FileInfo(FixtureFile("tiny-v1")).Length, TinyV1Model.EmbeddedWeightBytes);
-        Assert.Equal(new FileInfo(FixtureFile("tiny-groups")).Length, TinyGroupsModel.EmbeddedWeightBytes);
+        Assert.Equal(TinyV1Model.EmbeddedWeightBytes, new FileInfo(FixtureFile("tiny-v1")).Length);
+        Assert.Equal(TinyGroupsModel.EmbeddedWeightBytes, new FileInfo(FixtureFile("tiny-groups")).Length);
         Assert.Equal(TinyV1Model.EmbeddedWeightBytes, TinyV1Model.Footprint(16).EmbeddedWeightBytes);
     }
 
@@ -33,7 +33,7 @@ public class FootprintTests
 
         List<WeightTensor> widened = Tensors(TinyGroupsModel.ModelWeights).Where(t => !t.IsInPlace).ToList(); // F16 storage
         Assert.NotEmpty(widened);
-        Assert.Equal(widened.Sum(t => 4L * t.Length), TinyGroupsModel.WidenedWeightBytes);
+        Assert.Equal(TinyGroupsModel.WidenedWeightBytes, widened.Sum(t => 4L * t.Length));
     }
 
     [Fact]
@@ -51,10 +51,10 @@ public class FootprintTests
     }
 
     [Fact]
-    public void BackgroundPackingPacksTheEncoderButNotTheDecoder()
+    public async System.Threading.Tasks.Task BackgroundPackingPacksTheEncoderButNotTheDecoder()
     {
         var packed = new AlbertPackedWeights(TinyV1Model.ModelWeights, TinyV1Model.ModelConfig);
-        Assert.True(packed.BackgroundPacking.Wait(TimeSpan.FromSeconds(30)), "Background packing did not finish in 30 s.");
+        await packed.BackgroundPacking.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(TinyV1Model.Footprint(8).PackedEncoderBytes, packed.PackedBytes);
         Assert.False(packed.Decoder.IsPacked);
     }
@@ -63,7 +63,7 @@ public class FootprintTests
     [InlineData(1, 1, 1)]
     [InlineData(1, 37, 1)]
     [InlineData(3, 64, 2)]
-    [InlineData(2, 128, 4)]
+    [InlineData(2, 64, 4)]
     public void ActivationBytesAreTheRunStateBuffers(int batch, int seq, int threads)
     {
         AlbertConfig config = TinyGroupsModel.ModelConfig;
@@ -80,13 +80,13 @@ public class FootprintTests
     [Fact]
     public void AlbertBaseShapeStatesItsFootprint()
     {
-        // albert-base-v1's config: 28.3 MB of packed shared layer, 15.4 MB of packed decoder, 2.3 MB of activations at 128 tokens.
+        // albert-base-v1's config: 28.3 MB of packed shared layer, 15.4 MB of packed decoder, 4.5 MB of activations at 128 tokens (34.8 KB per token: E, H, 3H, I and four more H-wide rows).
         var config = new AlbertConfig("albert-base-v1", 30000, 128, 768, 12, 1, 1, 12, 3072, 512, 2, 1e-12f, "gelu", AlbertActivation.Gelu, 0);
         AlbertFootprint f = AlbertFootprint.Compute(config, AlbertHeads.Pooler | AlbertHeads.MaskedLM, 47_252_800, 0, 128);
         long layer = 4L * (48 * 48 * 769 + 16 * 48 * 769 + 64 * 48 * 769 + 16 * 48 * 3073);
         Assert.Equal(layer + 4L * (16 * 48 * 129 + 16 * 48 * 769 + 3 * 48 * 769), f.PackedEncoderBytes);
         Assert.Equal(4L * 625 * 48 * 129, f.PackedDecoderBytes);
-        Assert.InRange(f.ActivationBytes, 2_000_000, 3_000_000);
+        Assert.InRange(f.ActivationBytes, 4_400_000, 4_600_000);
         Assert.Equal(f.WidenedWeightBytes + f.PackedEncoderBytes + f.PackedDecoderBytes + f.ActivationBytes, f.AllocatedBytes);
     }
 
@@ -112,6 +112,8 @@ public class FootprintTests
                     l.FullLayerNormWeight, l.FullLayerNormBias]);
         if (w.Pooler is { } p) all.AddRange([p.Weight, p.Bias]);
         if (w.MlmHead is { } m) all.AddRange([m.DenseWeight, m.DenseBias, m.LayerNormWeight, m.LayerNormBias, m.DecoderWeight, m.DecoderBias]);
+        if (w.SopClassifier is { } sop) all.AddRange([sop.Weight, sop.Bias]);
+        if (w.TaskClassifier is { } task) all.AddRange([task.Weight, task.Bias]);
         return all.Distinct().ToList();
     }
 }
