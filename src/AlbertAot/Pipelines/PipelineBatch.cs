@@ -95,8 +95,22 @@ internal sealed class PipelineBatch
 }
 
 /// <summary>Runs a model directly or through a caller's session.</summary>
-internal readonly struct PipelineRunner(IAlbertModel model, AlbertSession? session)
+internal readonly struct PipelineRunner
 {
+    private readonly IAlbertModel model;
+    private readonly AlbertSession? session;
+
+    /// <exception cref="ArgumentException">The session runs another model: its results would silently be that model's.</exception>
+    public PipelineRunner(IAlbertModel model, AlbertSession? session)
+    {
+        if (session is not null && session.Engine != AlbertEngine.Of(model))
+            throw new ArgumentException(
+                $"The session runs checkpoint '{session.Engine.Config.CheckpointName}' of another model class, not this pipeline's model " +
+                $"('{model.Config.CheckpointName}'): create the session with that model's CreateSession.", nameof(session));
+        this.model = model;
+        this.session = session;
+    }
+
     public AlbertOutputs Forward(AlbertInputs inputs, AlbertOutputKinds kinds) =>
         session is not null ? session.Forward(inputs, kinds) : model.Forward(inputs, kinds);
 

@@ -127,6 +127,19 @@ public class ConcurrencyTests
         Assert.Empty(failures);
     }
 
+    [Fact]
+    public void A_pipeline_refuses_a_session_of_another_model()
+    {
+        // Otherwise every result would silently be the other model's.
+        using AlbertSession other = new TinyHeadsSeqClsModel().CreateSession();
+        var e = Assert.Throws<ArgumentException>(() => new FeatureExtractionPipeline(new TinyHeadsBaseModel(), other));
+        Assert.Equal("session", e.ParamName);
+        Assert.Contains("runs checkpoint 'tiny-heads-seq-cls' of another model class, not this pipeline's model ('tiny-heads-base')", e.Message);
+        using AlbertSession own = new TinyHeadsBaseModel().CreateSession(threads: 2);
+        Assert.Equal(new FeatureExtractionPipeline(new TinyHeadsBaseModel()).Run("and god said").LastHiddenState.Data,
+            new FeatureExtractionPipeline(new TinyHeadsBaseModel(), own).Run("and god said").LastHiddenState.Data);
+    }
+
     /// <summary>Input ids whose span blocks until released: holds a call inside the engine, deterministically.</summary>
     private sealed class BlockingIds(long[] ids) : MemoryManager<long>
     {
