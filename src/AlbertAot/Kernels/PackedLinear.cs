@@ -141,7 +141,10 @@ public sealed unsafe class PackedLinear
             if (_block != 0) return (float*)_block;
             // Pack into a private block, then publish it: a reader never sees half-written panels.
             float* packing = (float*)NativeMemory.AlignedAlloc((nuint)PackedBytes, Alignment);
-            NativeMemory.Clear(packing, (nuint)PackedBytes);
+            // Zero only what the rows do not write: the last panel (its padded columns) and the bias. Clearing all of it
+            // first would write every byte twice (28 MB for albert-base).
+            long panelFloats = (long)InFeatures * PanelWidth;
+            NativeMemory.Clear(packing + (PanelCount - 1) * panelFloats, (nuint)((panelFloats + (long)PanelCount * PanelWidth) * sizeof(float)));
             foreach (SourcePart part in _sources!)
                 SetRows(packing, part.Start, part.Weight.Span, part.Bias is null ? default : part.Bias.Span, part.Count);
             GC.AddMemoryPressure(PackedBytes);

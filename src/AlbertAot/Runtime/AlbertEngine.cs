@@ -432,6 +432,8 @@ public abstract class AlbertEngine
         }
         else state.MaskBias.AsSpan(0, batch * seq).Clear();
         RunEncoder(state, batch, seq);
+        // The first pass read the weights in place; pack them for the next ones now, off this thread (once).
+        Packed.StartBackgroundPacking();
     }
 
     private static void CopyIds(ReadOnlySpan<long> source, int[] destination, int limit, string name, int seq)

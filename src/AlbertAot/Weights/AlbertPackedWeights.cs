@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Threading.Tasks;
 using AlbertAot.Kernels;
 
@@ -45,9 +46,10 @@ public sealed class AlbertPackedLayer
 
 /// <summary>
 /// Every matrix the forward pass multiplies by, as <see cref="PackedLinear"/>s over the weights read in place. The
-/// encoder's matrices are packed into the GEMM's panels on a background thread as soon as the model is created; until
-/// each is, a product with up to <see cref="GemmRowMajor.MaxRows"/> rows reads it in place (a larger one packs it
-/// itself), so the first answer never waits for the ~30 ms copy, and later calls get the faster panels (2x at 8 tokens).
+/// encoder's matrices are packed into the GEMM's panels on a background thread once the first forward pass is done
+/// (<see cref="StartBackgroundPacking"/>); until each is, a product with up to <see cref="GemmRowMajor.MaxRows"/> rows
+/// reads it in place (a larger one packs it itself), so the first answer neither waits for the ~30 ms copy nor shares
+/// the memory bus with it, and later calls get the faster panels (2x at 8 tokens).
 /// The MLM decoder (vocab × E) is packed only when a product with many rows needs it: fill-mask's few masked rows read
 /// it in place. Results are bit-identical whichever path runs.
 /// </summary>
@@ -55,8 +57,8 @@ public sealed class AlbertPackedWeights
 {
     private readonly PackedLinear? _decoder;
 
-    /// <param name="packInBackground">Start packing the encoder's matrices on a thread-pool thread now (false: each is
-    /// packed by the first product with more than <see cref="GemmRowMajor.MaxRows"/> rows).</param>
+    /// <param name="packInBackground">Whether <see cref="StartBackgroundPacking"/> packs the encoder's matrices on a
+    /// thread-pool thread (false: each is packed by the first product with more than <see cref="GemmRowMajor.MaxRows"/> rows).</param>
     public AlbertPackedWeights(AlbertWeights weights, AlbertConfig config, bool packInBackground = true)
     {
         ArgumentNullException.ThrowIfNull(weights);
@@ -72,11 +74,25 @@ public sealed class AlbertPackedWeights
             // The tied word embeddings, vocab × E.
             _decoder = PackedLinear.FromWeights(mlm.DecoderWeight, mlm.DecoderBias, config.VocabSize, config.EmbeddingSize);
         }
-        if (packInBackground) BackgroundPacking = Task.Run(PackEncoder);
+        _packInBackground = packInBackground;
     }
 
-    /// <summary>The background packing started by the constructor (completed: nothing left to pack), for tests and warm-up.</summary>
-    public Task BackgroundPacking { get; } = Task.CompletedTask;
+    private readonly bool _packInBackground;
+    private Task? _backgroundPacking;
+
+    /// <summary>
+    /// Starts packing the encoder's matrices on a thread-pool thread, once (later calls do nothing); the engine calls it
+    /// after its first forward pass. Does nothing when the instance was made with packInBackground: false.
+    /// </summary>
+    public void StartBackgroundPacking()
+    {
+        if (!_packInBackground || Volatile.Read(ref _backgroundPacking) is not null) return;
+        var task = new Task(PackEncoder);
+        if (Interlocked.CompareExchange(ref _backgroundPacking, task, null) is null) task.Start(TaskScheduler.Default);
+    }
+
+    /// <summary>The background packing (completed when it was never started or is done), for tests and warm-up.</summary>
+    public Task BackgroundPacking => Volatile.Read(ref _backgroundPacking) ?? Task.CompletedTask;
 
     /// <summary>Packs every encoder matrix now (those already packed are skipped); the decoder stays as it is.</summary>
     public void PackEncoder()

@@ -54,6 +54,9 @@ public class FootprintTests
     public async System.Threading.Tasks.Task BackgroundPackingPacksTheEncoderButNotTheDecoder()
     {
         var packed = new AlbertPackedWeights(TinyV1Model.ModelWeights, TinyV1Model.ModelConfig);
+        Assert.Equal(0, packed.PackedBytes); // nothing until asked (the engine asks after its first forward pass)
+        packed.StartBackgroundPacking();
+        packed.StartBackgroundPacking(); // once
         await packed.BackgroundPacking.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(TinyV1Model.Footprint(8).PackedEncoderBytes, packed.PackedBytes);
         Assert.False(packed.Decoder.IsPacked);
