@@ -92,10 +92,8 @@ public sealed class AlbertModelGenerator : IIncrementalGenerator
     }
 
     // The steps below never let an exception escape: a bug becomes ALB9999 with the checkpoint named, never AD0001.
-    // They are internal so that the mutation tests can run thousands of inputs through exactly these steps without
-    // a driver (MutationTests).
 
-    internal static ParsedCheckpoint? ParseCheckpoint(string? text)
+    private static ParsedCheckpoint? ParseCheckpoint(string? text)
     {
         CheckpointDescriptor? descriptor = CheckpointDescriptor.Parse(text);
         if (descriptor is null) return null;
@@ -110,7 +108,7 @@ public sealed class AlbertModelGenerator : IIncrementalGenerator
         }
     }
 
-    internal static ParsedConfig ParseConfig(string name, string path, string? text)
+    private static ParsedConfig ParseConfig(string name, string path, string? text)
     {
         try
         {
@@ -123,7 +121,7 @@ public sealed class AlbertModelGenerator : IIncrementalGenerator
         }
     }
 
-    internal static ModelResult Bind(ModelClassInfo cls, ImmutableArray<ParsedCheckpoint> checkpoints, ImmutableArray<ParsedConfig> configs, string weightsDirectory)
+    private static ModelResult Bind(ModelClassInfo cls, ImmutableArray<ParsedCheckpoint> checkpoints, ImmutableArray<ParsedConfig> configs, string weightsDirectory)
     {
         try
         {
@@ -136,7 +134,7 @@ public sealed class AlbertModelGenerator : IIncrementalGenerator
     }
 
     /// <summary>The hint name and source of a model, or the ALB9999 an emitter bug becomes.</summary>
-    internal static (string HintName, string Source, DiagnosticInfo? Problem) Emit(ModelSpec spec)
+    private static (string HintName, string Source, DiagnosticInfo? Problem) Emit(ModelSpec spec)
     {
         try
         {

@@ -202,7 +202,7 @@ public sealed class BuildTaskFixture : IDisposable
         return b.ToArray();
     }
 
-    private static (int Code, string Output, TimeSpan Elapsed) RunMsBuild(string directory, string project)
+    internal static (int Code, string Output, TimeSpan Elapsed) RunMsBuild(string directory, string project)
     {
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var info = new ProcessStartInfo(dotnet, $"msbuild {project} -t:AlbertPrepareCheckpoints -nologo -v:m -nodeReuse:false -clp:PerformanceSummary")
@@ -404,6 +404,32 @@ public sealed class BuildTaskTests : IClassFixture<BuildTaskFixture>
         Assert.StartsWith(why, D(name).TokenizerError);
         string message = Only(name, "ALB0034");
         Assert.StartsWith($"Checkpoint '{name}': the tokenizer '{D(name).TokenizerPath}' is not a usable SentencePiece model: {why}", message);
+    }
+
+    /// <summary>ALB0018 comes from the task itself: a checkpoint name declared twice, or one that cannot be a file name.</summary>
+    [Fact]
+    public void DuplicateOrUnusableCheckpointNames_AreAlb0018FromTheTask()
+    {
+        string dir = Path.Combine(_f.Root, "names");
+        Directory.CreateDirectory(dir);
+        string root = BuildTaskFixture.RepositoryRoot;
+        File.WriteAllText(Path.Combine(dir, "names.proj"), $"""
+            <Project>
+              <Import Project="{Path.Combine(root, "src", "AlbertAot", "build", "AlbertAot.props")}" />
+              <PropertyGroup><IntermediateOutputPath>obj/</IntermediateOutputPath></PropertyGroup>
+              <ItemGroup>
+                <AlbertCheckpoint Include="../clean-f32" Name="twice" />
+                <AlbertCheckpoint Include="../nan-f32" Name="twice" />
+                <AlbertCheckpoint Include="../clean-f32" Name="a/b" />
+              </ItemGroup>
+              <Import Project="{Path.Combine(root, "src", "AlbertAot", "build", "AlbertAot.targets")}" />
+            </Project>
+            """);
+        var (code, output, _) = BuildTaskFixture.RunMsBuild(dir, "names.proj");
+        Assert.NotEqual(0, code);
+        Assert.Contains("error ALB0018: The checkpoint name 'twice' is declared by more than one AlbertCheckpoint item (the second is '../nan-f32'): give each a distinct Name.", output);
+        Assert.Contains("error ALB0018: AlbertCheckpoint '../clean-f32': the name 'a/b' is not usable (no slashes, quotes or line breaks).", output);
+        Assert.True(File.Exists(Path.Combine(dir, "obj", "albert", "twice.albert")), "the first 'twice' is still described");
     }
 
     [Fact]

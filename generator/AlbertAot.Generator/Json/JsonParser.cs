@@ -73,9 +73,15 @@ internal sealed class JsonParser
         {
             SkipWhitespace();
             if (Peek() != '"') throw Error("expected a string key");
-            int keyLine = Line(), keyColumn = Column();
+            int keyStart = _pos;
             string key = ParseString();
-            if (!seen.Add(key)) throw new JsonParseException($"duplicate key \"{key}\" at line {keyLine}, column {keyColumn}", keyLine, keyColumn, key, depth);
+            if (!seen.Add(key))
+            {
+                // Line and column are counted only here: counting them for every key made parsing quadratic in the text.
+                _pos = keyStart;
+                int keyLine = Line(), keyColumn = Column();
+                throw new JsonParseException($"duplicate key \"{key}\" at line {keyLine}, column {keyColumn}", keyLine, keyColumn, key, depth);
+            }
             SkipWhitespace();
             if (Peek() != ':') throw Error("expected ':' after a key");
             _pos++;
@@ -197,5 +203,9 @@ internal sealed class JsonParser
         return p - lineStart;
     }
 
-    private JsonParseException Error(string what) => new($"{what} at line {Line()}, column {Column()}", Line(), Column());
+    private JsonParseException Error(string what)
+    {
+        int line = Line(), column = Column();
+        return new($"{what} at line {line}, column {column}", line, column);
+    }
 }

@@ -29,6 +29,9 @@ internal sealed record SafetensorsHeader(long FileLength, long HeaderLength, Equ
         ["I64"] = 8, ["U64"] = 8, ["F64"] = 8,
     };
 
+    /// <summary>At most this many tensor problems are reported for one header (then one ALB0009 with the count of the rest).</summary>
+    public const int MaxTensorProblems = 100;
+
     /// <summary>The dtypes as a message lists them.</summary>
     public static string DTypeList => string.Join(", ", DTypeSizes.Keys);
 
@@ -42,10 +45,24 @@ internal sealed record SafetensorsHeader(long FileLength, long HeaderLength, Equ
     {
         var problems = new List<DiagnosticInfo>();
         string file = d.SafetensorsPath;
-        void Corrupt(string what) => problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.CorruptHeader, null, checkpoint, file, what));
-        void Layout(string tensor, string what) => problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidTensorLayout, null, checkpoint, tensor, file, what));
-        void DType(string tensor, string what) => problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnknownDType, null, checkpoint, tensor, file, what, DTypeList));
-        void Shape(string tensor, string what) => problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidShape, null, checkpoint, tensor, file, what));
+        // A hostile header can hold millions of broken entries: the first MaxTensorProblems are reported, then a count.
+        int unreported = 0;
+        void Add(DiagnosticInfo problem)
+        {
+            if (problems.Count < MaxTensorProblems) problems.Add(problem);
+            else unreported++;
+        }
+        void Corrupt(string what) => Add(DiagnosticInfo.Create(AlbertDiagnostics.CorruptHeader, null, checkpoint, file, what));
+        void Layout(string tensor, string what) => Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidTensorLayout, null, checkpoint, tensor, file, what));
+        void DType(string tensor, string what) => Add(DiagnosticInfo.Create(AlbertDiagnostics.UnknownDType, null, checkpoint, tensor, file, what, DTypeList));
+        void Shape(string tensor, string what) => Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidShape, null, checkpoint, tensor, file, what));
+        List<DiagnosticInfo> Problems()
+        {
+            if (unreported > 0)
+                problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.CorruptHeader, null, checkpoint, file,
+                    $"{unreported} further problem(s) with its tensor entries are not listed (only the first {MaxTensorProblems} are)"));
+            return problems;
+        }
 
         if (d.SafetensorsLength < 0)
         {
@@ -162,7 +179,7 @@ internal sealed record SafetensorsHeader(long FileLength, long HeaderLength, Equ
             }
             tensors.Add((new TensorEntry(name, dtype.Text!, dims.ToEquatableArray(), begin, end), TryElementBytes(dims, size, out long bytes) ? bytes : -1));
         }
-        if (problems.Count > 0) return (null, problems);
+        if (problems.Count > 0) return (null, Problems());
 
         // Tensors reaching past the end of the file: a truncated file when the layout is otherwise sound (every tensor
         // as long as its dtype and shape say, contiguous from offset 0), else offsets out of range.
@@ -184,7 +201,7 @@ internal sealed record SafetensorsHeader(long FileLength, long HeaderLength, Equ
             else if (expectedBytes != t.End - t.Begin)
                 Layout(t.Name, $"is {t.DType} [{t.ShapeText}] = {(expectedBytes < 0 ? "overflowing" : expectedBytes.ToString(CultureInfo.InvariantCulture))} bytes but its data_offsets [{t.Begin}, {t.End}] span {t.End - t.Begin}");
         }
-        if (problems.Count > 0) return (null, problems);
+        if (problems.Count > 0) return (null, Problems());
 
         // The data section must be exactly covered: sorted by offset, each tensor starts where the previous ended.
         long expectedBegin = 0;
