@@ -15,16 +15,19 @@ internal sealed class ByteTrie
     /// <summary>The root node, where every walk starts.</summary>
     public const int Root = 0;
 
-    private readonly int[] _firstChild;   // per node: index of its first child in _childBytes/_childNodes; one extra entry ends the last
-    private readonly byte[] _childBytes;
-    private readonly int[] _childNodes;
+    // Nodes are numbered breadth-first, children in byte order, so the children of a node are consecutive nodes and
+    // the edge into node n is edge n − 1: one array of edge labels and one of first-edge indices describe the tree.
+    private readonly int[] _firstChild;   // per node: index of its first edge in _childBytes; one extra entry ends the last
+    private readonly byte[] _childBytes;  // edge e leads to node e + 1
     private readonly int[] _values;       // per node: the value of the key ending there, or -1
 
-    /// <param name="keys">Distinct, non-empty keys with their values (≥ 0).</param>
+    /// <param name="keys">Distinct, non-empty keys with their values (≥ 0); a repeated key keeps its later value.</param>
     public ByteTrie(IEnumerable<(string Key, int Value)> keys)
     {
-        // Start-up cost matters (the tokenizer builds this from 30,000 pieces before the first answer): nodes are plain
-        // int arrays (first child / next sibling), at most one per key byte plus the root; no per-node maps.
+        // Start-up cost matters (the tokenizer builds this from 30,000 pieces before the first answer). The keys go into
+        // one UTF-8 buffer and are sorted bytewise; then the tree is laid out one depth at a time: at depth d the nodes
+        // are the distinct (d + 1)-byte prefixes, which in sorted order come grouped by parent and ordered by byte,
+        // exactly breadth-first order. Work and memory are linear in the keys' bytes; no per-node objects.
         var offsets = new List<int> { 0 };
         var keyValues = new List<int>();
         var utf8 = new List<byte>();
@@ -40,9 +43,8 @@ internal sealed class ByteTrie
         byte[] bytes = utf8.ToArray();
         int keyCount = keyValues.Count;
 
-        // Sort the keys bytewise: by their first 8 bytes as a big-endian number (a primitive sort), then runs that share
-        // those bytes by the whole key. Inserted in that order, a node's children arrive in byte order and a key can
-        // only continue along the node's latest child: the build walks memory sequentially.
+        // Sort: by the first 8 bytes as a big-endian number (a primitive sort), then runs sharing them by the whole key;
+        // equal keys keep their input order, so the later value is the one written last.
         var prefixes = new ulong[keyCount];
         var sorted = new int[keyCount];
         for (int k = 0; k < keyCount; k++)
@@ -57,7 +59,7 @@ internal sealed class ByteTrie
         Comparison<int> byKey = (a, b) =>
         {
             int order = bytes.AsSpan(offsets[a], offsets[a + 1] - offsets[a]).SequenceCompareTo(bytes.AsSpan(offsets[b], offsets[b + 1] - offsets[b]));
-            return order != 0 ? order : a.CompareTo(b); // a repeated key: the later one's value wins
+            return order != 0 ? order : a.CompareTo(b);
         };
         for (int run = 0, end = 1; run < keyCount; run = end, end = run + 1)
         {
@@ -65,68 +67,66 @@ internal sealed class ByteTrie
             if (end - run > 1) sorted.AsSpan(run, end - run).Sort(byKey);
         }
 
+        // The keys' bytes again, in sorted order: the passes below then read memory front to back.
+        var sortedBytes = new byte[bytes.Length];
+        var start = new int[keyCount + 1];
+        for (int i = 0, at = 0; i < keyCount; i++)
+        {
+            int k = sorted[i], length = offsets[k + 1] - offsets[k];
+            bytes.AsSpan(offsets[k], length).CopyTo(sortedBytes.AsSpan(at));
+            start[i] = at;
+            at += length;
+            start[i + 1] = at;
+        }
+
+        // Level by level. active: the keys (indices into the sorted order) longer than the depth; node[i]: the node of
+        // active[i]'s d-byte prefix.
         int capacity = bytes.Length + 1;
-        var label = new byte[capacity];
-        var firstChild = new int[capacity];
-        var lastChild = new int[capacity];
-        var nextSibling = new int[capacity];
-        var value = new int[capacity];
-        firstChild.AsSpan().Fill(-1);
-        lastChild.AsSpan().Fill(-1);
-        nextSibling.AsSpan().Fill(-1);
-        value.AsSpan().Fill(-1);
-        int count = 1;
-        foreach (int k in sorted)
+        var firstChild = new int[capacity + 1];
+        var childBytes = new byte[capacity];
+        var values = new int[capacity];
+        values[Root] = -1;
+        int count = 1, edges = 0, nextParent = 0;
+        var active = new List<int>(keyCount);
+        var node = new List<int>(keyCount);
+        for (int i = 0; i < keyCount; i++)
         {
-            int node = Root;
-            for (int i = offsets[k]; i < offsets[k + 1]; i++)
+            if (start[i + 1] > start[i]) { active.Add(i); node.Add(Root); }
+            else values[Root] = keyValues[sorted[i]]; // an empty key ends at the root
+        }
+        for (int depth = 0; active.Count > 0; depth++)
+        {
+            int kept = 0, previousParent = -1, previousByte = -1, previousChild = -1;
+            for (int i = 0; i < active.Count; i++)
             {
-                byte b = bytes[i];
-                int last = lastChild[node];
-                if (last >= 0 && label[last] == b)
+                int k = active[i], parent = node[i];
+                byte b = sortedBytes[start[k] + depth];
+                int child;
+                if (parent == previousParent && b == previousByte) child = previousChild;
+                else
                 {
-                    node = last;
-                    continue;
+                    // A new node; its parent's first edge is recorded when the parent gets its first child.
+                    child = count++;
+                    while (nextParent <= parent) firstChild[nextParent++] = edges;
+                    childBytes[edges++] = b;
+                    values[child] = -1;
+                    (previousParent, previousByte, previousChild) = (parent, b, child);
                 }
-                int child = count++;
-                label[child] = b;
-                if (last >= 0) nextSibling[last] = child;
-                else firstChild[node] = child;
-                lastChild[node] = child;
-                node = child;
+                if (start[k] + depth + 1 == start[k + 1]) values[child] = keyValues[sorted[k]]; // the key ends here
+                else
+                {
+                    active[kept] = k;
+                    node[kept++] = child;
+                }
             }
-            value[node] = keyValues[k];
+            active.RemoveRange(kept, active.Count - kept);
+            node.RemoveRange(kept, node.Count - kept);
         }
+        while (nextParent <= count) firstChild[nextParent++] = edges; // leaves, and the end of the last node
 
-        // Lay the nodes out breadth-first: each node's children contiguous (and sorted) for the binary search in Step.
-        var order = new int[count];     // breadth-first position -> build node
-        var position = new int[count];  // build node -> breadth-first position
-        int next = 1;
-        for (int i = 0; i < count; i++)
-        {
-            for (int child = firstChild[order[i]]; child >= 0; child = nextSibling[child])
-            {
-                position[child] = next;
-                order[next++] = child;
-            }
-        }
-
-        _firstChild = new int[count + 1];
-        _childBytes = new byte[count - 1];
-        _childNodes = new int[count - 1];
-        _values = new int[count];
-        int edge = 0;
-        for (int i = 0; i < count; i++)
-        {
-            _firstChild[i] = edge;
-            _values[i] = value[order[i]];
-            for (int child = firstChild[order[i]]; child >= 0; child = nextSibling[child])
-            {
-                _childBytes[edge] = label[child];
-                _childNodes[edge++] = position[child];
-            }
-        }
-        _firstChild[count] = edge;
+        _firstChild = firstChild.AsSpan(0, count + 1).ToArray();
+        _childBytes = childBytes.AsSpan(0, edges).ToArray();
+        _values = values.AsSpan(0, count).ToArray();
     }
 
     /// <summary>The child of <paramref name="node"/> along <paramref name="b"/>, or -1 when no key continues that way.</summary>
@@ -137,7 +137,7 @@ internal sealed class ByteTrie
         {
             int mid = (lo + hi) >>> 1;
             byte label = _childBytes[mid];
-            if (label == b) return _childNodes[mid];
+            if (label == b) return mid + 1;
             if (label < b) lo = mid + 1;
             else hi = mid - 1;
         }
