@@ -13,7 +13,7 @@ namespace AlbertCli;
 /// </summary>
 internal static class EmbedCommand
 {
-    public const string Usage = "embed \"TEXT\" [--pair \"TEXT2\"]";
+    public const string Usage = "embed \"TEXT\" [--pair \"TEXT2\"] [--threads N]";
 
     /// <param name="args">The verb's arguments (after "embed").</param>
     /// <returns>0.</returns>
@@ -21,11 +21,12 @@ internal static class EmbedCommand
     /// <exception cref="InvalidOperationException">The model has no tokenizer.</exception>
     public static int Run(string[] args, IAlbertModel model, TextWriter output)
     {
-        VerbArguments arguments = VerbArguments.Parse(args, "embed", Usage, "--pair");
+        VerbArguments arguments = VerbArguments.Parse(args, "embed", Usage, "--pair", "--threads");
         string text = arguments.SinglePositional();
         string? pair = arguments.TryGet("--pair", out string? p) ? p : null;
 
-        FeatureExtractionResult features = new FeatureExtractionPipeline(model).Run(text, pair);
+        using AlbertAot.Runtime.AlbertSession? session = arguments.Session(model);
+        FeatureExtractionResult features = new FeatureExtractionPipeline(model, session).Run(text, pair);
 
         output.Write(CliJson.Write(writer => WriteFeatures(writer, features)));
         output.Write('\n');

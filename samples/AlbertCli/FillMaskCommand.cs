@@ -17,7 +17,7 @@ namespace AlbertCli;
 /// </summary>
 internal static class FillMaskCommand
 {
-    public const string Usage = "fill-mask \"TEXT with [MASK]\" [--top-k N] [--targets a,b]";
+    public const string Usage = "fill-mask \"TEXT with [MASK]\" [--top-k N] [--targets a,b] [--threads N]";
 
     /// <param name="args">The verb's arguments (after "fill-mask").</param>
     /// <param name="log">Where HF's target warnings go (standard error in the program); null: nowhere.</param>
@@ -26,12 +26,13 @@ internal static class FillMaskCommand
     /// (<see cref="InvalidOperationException"/>).</exception>
     public static int Run(string[] args, IAlbertModel model, TextWriter output, TextWriter? log = null)
     {
-        VerbArguments arguments = VerbArguments.Parse(args, "fill-mask", Usage, "--top-k", "--targets");
+        VerbArguments arguments = VerbArguments.Parse(args, "fill-mask", Usage, "--top-k", "--targets", "--threads");
         string text = arguments.SinglePositional();
         int topK = arguments.TryGet("--top-k", out string? k) ? VerbArguments.ParseCount(k, "--top-k") : FillMaskPipeline.DefaultTopK;
         string[]? targets = arguments.TryGet("--targets", out string? t) ? t.Split(',') : null;
 
-        var pipeline = new FillMaskPipeline(model);
+        using AlbertAot.Runtime.AlbertSession? session = arguments.Session(model);
+        var pipeline = new FillMaskPipeline(model, session);
         if (targets is not null && log is not null)
             foreach (string warning in pipeline.ResolveTargets(targets).Warnings) log.WriteLine($"warning: {warning}");
         IReadOnlyList<IReadOnlyList<FillMaskResult>> results = pipeline.Run(text, topK, targets);
@@ -145,6 +146,19 @@ internal sealed class VerbArguments
         : throw new ArgumentException($"{_verb} takes one text (quote it), got {_positionals.Count}; usage: AlbertCli {_usage}");
 
     public bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => _options.TryGetValue(name, out value);
+
+    /// <summary>
+    /// <c>--threads N</c>: a session whose GEMMs and attention split across N threads (bit-identical results); null for
+    /// the default, 1 (the calling thread alone).
+    /// </summary>
+    /// <exception cref="ArgumentException">Not a whole number from 1 to 256.</exception>
+    public AlbertAot.Runtime.AlbertSession? Session(IAlbertModel model)
+    {
+        if (!TryGet("--threads", out string? text)) return null;
+        int threads = ParseCount(text, "--threads");
+        if (threads is < 1 or > 256) throw new ArgumentException($"--threads takes a whole number from 1 to 256, not '{text}'.");
+        return threads == 1 ? null : model.CreateSession(threads);
+    }
 
     /// <exception cref="ArgumentException">Not a non-negative integer.</exception>
     public static int ParseCount(string text, string option) =>

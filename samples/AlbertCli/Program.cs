@@ -19,8 +19,8 @@ internal static class Program
               token_type_ids / attention_mask (HF's defaults when absent); writes F32 last_hidden_state, pooler_output
               (when the checkpoint has a pooler), mlm_logits (MLM head), sop_logits (sentence-order head), logits
               (classification heads) or start_logits / end_logits (question answering): the parity check against HF
-          AlbertCli fill-mask "TEXT with [MASK]" [--top-k N] [--targets a,b]
-          AlbertCli embed "TEXT" [--pair "TEXT2"]
+          AlbertCli fill-mask "TEXT with [MASK]" [--top-k N] [--targets a,b] [--threads N]
+          AlbertCli embed "TEXT" [--pair "TEXT2"] [--threads N]
           AlbertCli classify "TEXT" [--pair "TEXT2"] [--top-k N|all] [--function-to-apply sigmoid|softmax|none]
           AlbertCli ner "TEXT" [--aggregation-strategy none|simple|first|average|max] [--ignore-labels O,B-LOC]
           AlbertCli qa --question "Q" --context "C" [--top-k N] [--doc-stride N] [--max-answer-len N] [--max-seq-len N]

@@ -53,6 +53,27 @@ public sealed class CliVerbTests
         Assert.Contains("MLM head", Assert.Throws<InvalidOperationException>(() => CliVerbs.FillMask(["a [MASK]"], new TinyHeadsBaseModel(), new StringWriter())).Message);
     }
 
+    [SkippableFact]
+    public void Threads_give_the_same_output_as_one_thread_and_bad_counts_are_refused()
+    {
+        IAlbertModel model = PipelineModels.WithTokenizer("tiny-v1");
+        var one = new StringWriter();
+        var two = new StringWriter();
+        CliVerbs.FillMask(["Then [MASK] ABRAHAM took [MASK] wife."], model, one);
+        CliVerbs.FillMask(["Then [MASK] ABRAHAM took [MASK] wife.", "--threads", "2"], model, two);
+        Assert.Equal(one.ToString(), two.ToString()); // bit-identical scores through a 2-thread session
+
+        var baseModel = new TinyHeadsBaseModel();
+        var embedOne = new StringWriter();
+        var embedThree = new StringWriter();
+        CliVerbs.Embed(["In the beginning"], baseModel, embedOne);
+        CliVerbs.Embed(["In the beginning", "--threads", "3"], baseModel, embedThree);
+        Assert.Equal(embedOne.ToString(), embedThree.ToString());
+
+        Assert.Contains("--threads takes a whole number from 1 to 256", Assert.Throws<ArgumentException>(() => CliVerbs.FillMask(["a [MASK]", "--threads", "0"], model, new StringWriter())).Message);
+        Assert.Contains("--threads takes a whole number", Assert.Throws<ArgumentException>(() => CliVerbs.Embed(["a", "--threads", "two"], baseModel, new StringWriter())).Message);
+    }
+
     [Fact]
     public void Embed_prints_the_features_of_a_text_or_pair_exactly()
     {
