@@ -432,9 +432,13 @@ public abstract class AlbertEngine
         }
         else state.MaskBias.AsSpan(0, batch * seq).Clear();
         RunEncoder(state, batch, seq);
-        // The first pass read the weights in place; pack them for the next ones now, off this thread (once).
-        Packed.StartBackgroundPacking();
+        // Passes read the weights in place until they are packed. Packing starts, off this thread, with the second
+        // pass: a process that answers once (a command-line call) never pays for the copy or its memory, one that
+        // keeps going has the panels from about its third pass on.
+        if (Interlocked.Increment(ref _passes) == 2) Packed.StartBackgroundPacking();
     }
+
+    private int _passes;
 
     private static void CopyIds(ReadOnlySpan<long> source, int[] destination, int limit, string name, int seq)
     {

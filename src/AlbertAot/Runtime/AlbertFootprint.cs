@@ -11,7 +11,7 @@ namespace AlbertAot.Runtime;
 /// place, so it counts in RSS only as far as pages are touched (all of it after a forward with the MLM head).</param>
 /// <param name="WidenedWeightBytes">F16/BF16 tensors widened once to F32 on the heap when the model is first used (0 for an F32 checkpoint).</param>
 /// <param name="PackedEncoderBytes">The encoder's matrices repacked into the GEMM's panels, on a background thread
-/// after the model is created (ALBERT shares them across layers: one copy of one layer per group).</param>
+/// from the second forward pass on (ALBERT shares them across layers: one copy of one layer per group).</param>
 /// <param name="PackedDecoderBytes">The MLM decoder (vocab × E) in panels: made only when MLM logits are asked for more
 /// than <see cref="GemmRowMajor.MaxRows"/> rows at once (fill-mask reads it in place).</param>
 /// <param name="ActivationBytes">One session's (or one concurrent caller's) activation buffers for

@@ -46,10 +46,10 @@ public sealed class AlbertPackedLayer
 
 /// <summary>
 /// Every matrix the forward pass multiplies by, as <see cref="PackedLinear"/>s over the weights read in place. The
-/// encoder's matrices are packed into the GEMM's panels on a background thread once the first forward pass is done
+/// encoder's matrices are packed into the GEMM's panels on a background thread from the second forward pass on
 /// (<see cref="StartBackgroundPacking"/>); until each is, a product with up to <see cref="GemmRowMajor.MaxRows"/> rows
-/// reads it in place (a larger one packs it itself), so the first answer neither waits for the ~30 ms copy nor shares
-/// the memory bus with it, and later calls get the faster panels (2x at 8 tokens).
+/// reads it in place (a larger one packs it itself), so a first answer neither waits for the ~30 ms copy nor shares
+/// the memory bus with it, and later calls get the faster panels (up to 2x at 8 tokens).
 /// The MLM decoder (vocab × E) is packed only when a product with many rows needs it: fill-mask's few masked rows read
 /// it in place. Results are bit-identical whichever path runs.
 /// </summary>
@@ -82,7 +82,7 @@ public sealed class AlbertPackedWeights
 
     /// <summary>
     /// Starts packing the encoder's matrices on a thread-pool thread, once (later calls do nothing); the engine calls it
-    /// after its first forward pass. Does nothing when the instance was made with packInBackground: false.
+    /// at its second forward pass. Does nothing when the instance was made with packInBackground: false.
     /// </summary>
     public void StartBackgroundPacking()
     {
