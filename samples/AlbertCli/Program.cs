@@ -105,7 +105,7 @@ internal static class Program
         Console.WriteLine($"embedded weights      {Mib(full.EmbeddedWeightBytes)} (model.safetensors inside this binary, read in place)");
         Console.WriteLine($"widened weights       {Mib(full.WidenedWeightBytes)} (F16/BF16 tensors copied to F32 at first use)");
         Console.WriteLine($"packed encoder        {Mib(full.PackedEncoderBytes)} (GEMM panels, packed in the background from the second forward pass)");
-        Console.WriteLine($"packed decoder        {Mib(full.PackedDecoderBytes)} (only when MLM logits are asked for more than 16 rows at once)");
+        Console.WriteLine($"packed decoder        {Mib(full.PackedDecoderBytes)} (with the encoder, once the MLM head is used)");
         Console.WriteLine(shortLength == c.MaxPositionEmbeddings
             ? $"activations           {Mib(full.ActivationBytes)} per caller at {c.MaxPositionEmbeddings} tokens (batch 1, 1 thread)"
             : $"activations           {Mib(typical.ActivationBytes)} per caller at {shortLength} tokens, {Mib(full.ActivationBytes)} at {c.MaxPositionEmbeddings} (batch 1, 1 thread)");

@@ -12,8 +12,9 @@ namespace AlbertAot.Runtime;
 /// <param name="WidenedWeightBytes">F16/BF16 tensors widened once to F32 on the heap when the model is first used (0 for an F32 checkpoint).</param>
 /// <param name="PackedEncoderBytes">The encoder's matrices repacked into the GEMM's panels, on a background thread
 /// from the second forward pass on (ALBERT shares them across layers: one copy of one layer per group).</param>
-/// <param name="PackedDecoderBytes">The MLM decoder (vocab × E) in panels: made only when MLM logits are asked for more
-/// than <see cref="GemmRowMajor.MaxRows"/> rows at once (fill-mask reads it in place).</param>
+/// <param name="PackedDecoderBytes">The MLM decoder (vocab × E) in panels: made in the background when the MLM head is
+/// used after the encoder's packing has started, or by MLM logits for more than <see cref="GemmRowMajor.MaxRows"/> rows
+/// at once (until then fill-mask reads it in place).</param>
 /// <param name="ActivationBytes">One session's (or one concurrent caller's) activation buffers for
 /// <paramref name="BatchSize"/> sequences of <paramref name="MaxSequenceLength"/> tokens on <paramref name="Threads"/> threads.</param>
 public sealed record AlbertFootprint(
@@ -73,7 +74,7 @@ public sealed record AlbertFootprint(
     /// <summary>A few lines for people: what <c>AlbertCli info</c> prints.</summary>
     public override string ToString() =>
         $"embedded weights {Mib(EmbeddedWeightBytes)} (read in place), widened {Mib(WidenedWeightBytes)}, " +
-        $"packed encoder {Mib(PackedEncoderBytes)}, packed decoder {Mib(PackedDecoderBytes)} (only for MLM logits over > {GemmRowMajor.MaxRows} rows), " +
+        $"packed encoder {Mib(PackedEncoderBytes)}, packed decoder {Mib(PackedDecoderBytes)} (when the MLM head is used from the second pass on), " +
         $"activations {Mib(ActivationBytes)} for {BatchSize} × {MaxSequenceLength} tokens on {Threads} thread(s)";
 
     internal static string Mib(long bytes) => $"{bytes / (1024.0 * 1024.0):F2} MiB";

@@ -50,8 +50,9 @@ public sealed class AlbertPackedLayer
 /// (<see cref="StartBackgroundPacking"/>); until each is, a product with up to <see cref="GemmRowMajor.MaxRows"/> rows
 /// reads it in place (a larger one packs it itself), so a first answer neither waits for the ~30 ms copy nor shares
 /// the memory bus with it, and later calls get the faster panels (up to 2x at 8 tokens).
-/// The MLM decoder (vocab × E) is packed only when a product with many rows needs it: fill-mask's few masked rows read
-/// it in place. Results are bit-identical whichever path runs.
+/// The MLM decoder (vocab × E, 15 MB for albert-base) is packed in the background too, but only once the MLM head is used
+/// after that (a features-only process never copies it); fill-mask's few masked rows read it in place until then.
+/// Results are bit-identical whichever path runs.
 /// </summary>
 public sealed class AlbertPackedWeights
 {
@@ -121,8 +122,21 @@ public sealed class AlbertPackedWeights
     /// <summary>The MLM head's dense H → E.</summary>
     public PackedLinear? MlmDense { get; }
 
-    /// <summary>The tied decoder E → vocab.</summary>
-    public PackedLinear Decoder => _decoder ?? throw new InvalidOperationException("The checkpoint has no MLM head.");
+    /// <summary>
+    /// The tied decoder E → vocab. Asked for once background packing has started, it is queued for packing too (once).
+    /// </summary>
+    public PackedLinear Decoder
+    {
+        get
+        {
+            PackedLinear decoder = _decoder ?? throw new InvalidOperationException("The checkpoint has no MLM head.");
+            if (Volatile.Read(ref _backgroundPacking) is not null && !decoder.IsPacked && Interlocked.Exchange(ref _decoderQueued, 1) == 0)
+                ThreadPool.UnsafeQueueUserWorkItem(static linear => linear.EnsurePacked(), decoder, preferLocal: false);
+            return decoder;
+        }
+    }
+
+    private int _decoderQueued;
 
     /// <summary>Bytes of packed copies made so far (each matrix counts once a product with many rows has packed it).</summary>
     public long PackedBytes => Sum(static linear => linear.IsPacked ? linear.PackedBytes : 0);
