@@ -9,20 +9,26 @@ namespace AlbertAot.Kernels;
 /// <summary>
 /// Multi-head attention over the output of the fused Q/K/V projection: qkv is [batch·seq, 3·hidden] with Q, K and V
 /// side by side in each row, heads side by side within each. context = softmax(Q·Kᵀ/√d + mask)·V per (batch row,
-/// head), written to [batch·seq, hidden]. Register-blocked: K of one head is transposed once into scratch so that
-/// four query rows' scores come out a vector of keys at a time, and four rows of context accumulate over the keys
-/// in registers. Nothing bigger than one head's scores is materialised. (batch row, head) pairs are split across
-/// the pool's threads; each pair is computed the same way whichever thread runs it.
+/// head), written to [batch·seq, hidden]. Register-blocked: K of one head is transposed once into scratch and V copied
+/// into contiguous rows, so that four query rows' scores come out two vectors of keys at a time (8 accumulators), and
+/// four rows of context accumulate a whole 64-wide head row per key (16 accumulators: the FMA pipes stay full and each
+/// V row is read once per block, not once per vector of columns). Nothing bigger than one head's scores is
+/// materialised. Every score is summed over the head's columns, every context value over the keys, sequentially from
+/// zero. (batch row, head) pairs are split across the pool's threads; each pair is computed the same way whichever
+/// thread runs it.
 /// </summary>
 public static class FusedAttention
 {
     private const int RowBlock = 4;
 
-    /// <summary>Floats of scratch one thread needs (<see cref="Forward"/> takes threads × this).</summary>
+    /// <summary>Keys are padded to a multiple of this: two vectors of the widest tier.</summary>
+    private const int KeyPadding = 32;
+
+    /// <summary>Floats of scratch one thread needs (<see cref="Forward"/> takes threads × this): Kᵀ, V, four score rows.</summary>
     public static int ScratchPerThread(int seq, int headSize)
     {
-        int padded = RoundUp(seq, 16);
-        return headSize * padded + RowBlock * padded;
+        int padded = RoundUp(seq, KeyPadding);
+        return 2 * headSize * padded + RowBlock * padded;
     }
 
     /// <param name="maskBias">[batch, seq]: 0 where attention_mask is 1, float32 min where it is 0 (HF's additive mask).</param>
@@ -69,21 +75,25 @@ public static class FusedAttention
     private static void Head<TVec>(float[] qkv, float[] maskBias, float[] context, Span<float> scratch, int b, int h, int seq, int heads, int headSize)
         where TVec : struct, ISimdVector<TVec>
     {
-        int hidden = heads * headSize, stride = 3 * hidden, padded = RoundUp(seq, TVec.Count);
+        int hidden = heads * headSize, stride = 3 * hidden, padded = RoundUp(seq, KeyPadding);
         int rowBase = b * seq;
         ref float q0 = ref MemoryMarshal.GetArrayDataReference(qkv);
         ref float kt = ref MemoryMarshal.GetReference(scratch);
-        Span<float> scoreRows = scratch.Slice(headSize * padded, RowBlock * padded);
+        ref float v = ref Unsafe.Add(ref kt, headSize * padded);
+        Span<float> scoreRows = scratch.Slice(2 * headSize * padded, RowBlock * padded);
         ref float scores = ref MemoryMarshal.GetReference(scoreRows);
         ReadOnlySpan<float> mask = maskBias.AsSpan(rowBase, seq);
         float scale = 1f / MathF.Sqrt(headSize);
+        nuint n = (nuint)TVec.Count;
 
-        // Kᵀ of this head: kt[c, j] = K[j, c], keys padded with zeros to whole vectors.
+        // Kᵀ of this head: kt[c, j] = K[j, c], keys padded with zeros to whole vectors; V's rows of this head side by
+        // side: v[j, c] = V[j, c] (the qkv rows are 3·hidden apart; the context loop then reads V front to back).
         for (int j = 0; j < padded; j++)
         {
             int k = (rowBase + j) * stride + hidden + h * headSize;
             for (int c = 0; c < headSize; c++)
                 Unsafe.Add(ref kt, c * padded + j) = j < seq ? qkv[k + c] : 0f;
+            if (j < seq) qkv.AsSpan(k + hidden, headSize).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref v, j * headSize), headSize));
         }
 
         for (int i0 = 0; i0 < seq; i0 += RowBlock)
@@ -95,22 +105,35 @@ public static class FusedAttention
             ref float qc = ref Unsafe.Add(ref q0, (rowBase + i0 + Math.Min(2, rows - 1)) * stride + h * headSize);
             ref float qd = ref Unsafe.Add(ref q0, (rowBase + i0 + Math.Min(3, rows - 1)) * stride + h * headSize);
 
-            // Scores: a vector of keys at a time, four query rows sharing each load of Kᵀ.
-            for (int jc = 0; jc < padded; jc += TVec.Count)
+            // Scores: two vectors of keys at a time, four query rows sharing each load of Kᵀ.
+            for (nuint jc = 0; jc < (nuint)padded; jc += 2 * n)
             {
-                TVec a = TVec.Zero, bb = TVec.Zero, cc = TVec.Zero, d = TVec.Zero;
+                TVec a0 = TVec.Zero, b0 = TVec.Zero, c0 = TVec.Zero, d0 = TVec.Zero;
+                TVec a1 = TVec.Zero, b1 = TVec.Zero, c1 = TVec.Zero, d1 = TVec.Zero;
                 for (int c = 0; c < headSize; c++)
                 {
-                    TVec keys = TVec.Load(ref kt, (nuint)(c * padded + jc));
-                    a = TVec.MultiplyAdd(TVec.Broadcast(Unsafe.Add(ref qa, c)), keys, a);
-                    bb = TVec.MultiplyAdd(TVec.Broadcast(Unsafe.Add(ref qb, c)), keys, bb);
-                    cc = TVec.MultiplyAdd(TVec.Broadcast(Unsafe.Add(ref qc, c)), keys, cc);
-                    d = TVec.MultiplyAdd(TVec.Broadcast(Unsafe.Add(ref qd, c)), keys, d);
+                    nuint at = (nuint)(c * padded) + jc;
+                    TVec keys0 = TVec.Load(ref kt, at), keys1 = TVec.Load(ref kt, at + n);
+                    TVec qav = TVec.Broadcast(Unsafe.Add(ref qa, c)), qbv = TVec.Broadcast(Unsafe.Add(ref qb, c));
+                    TVec qcv = TVec.Broadcast(Unsafe.Add(ref qc, c)), qdv = TVec.Broadcast(Unsafe.Add(ref qd, c));
+                    a0 = TVec.MultiplyAdd(qav, keys0, a0);
+                    a1 = TVec.MultiplyAdd(qav, keys1, a1);
+                    b0 = TVec.MultiplyAdd(qbv, keys0, b0);
+                    b1 = TVec.MultiplyAdd(qbv, keys1, b1);
+                    c0 = TVec.MultiplyAdd(qcv, keys0, c0);
+                    c1 = TVec.MultiplyAdd(qcv, keys1, c1);
+                    d0 = TVec.MultiplyAdd(qdv, keys0, d0);
+                    d1 = TVec.MultiplyAdd(qdv, keys1, d1);
                 }
-                a.Store(ref scores, (nuint)jc);
-                bb.Store(ref scores, (nuint)(padded + jc));
-                cc.Store(ref scores, (nuint)(2 * padded + jc));
-                d.Store(ref scores, (nuint)(3 * padded + jc));
+                nuint p = (nuint)padded;
+                a0.Store(ref scores, jc);
+                a1.Store(ref scores, jc + n);
+                b0.Store(ref scores, p + jc);
+                b1.Store(ref scores, p + jc + n);
+                c0.Store(ref scores, 2 * p + jc);
+                c1.Store(ref scores, 2 * p + jc + n);
+                d0.Store(ref scores, 3 * p + jc);
+                d1.Store(ref scores, 3 * p + jc + n);
             }
 
             // softmax(scores/√d + mask) per row: HF's additive mask keeps a fully masked row finite (uniform).
@@ -118,33 +141,75 @@ public static class FusedAttention
             {
                 Span<float> row = scoreRows.Slice(r * padded, seq);
                 TensorPrimitives.MultiplyAdd(row, scale, mask, row);
-                Softmax.Row(row);
+                Softmax.RowFlushingSubnormals(row); // subnormal probabilities would slow the context product 3x
             }
 
-            // Context: four rows at a time, a vector of the head's columns per pass, summed over the keys.
             ref float pa = ref scores;
             ref float pb = ref Unsafe.Add(ref scores, Math.Min(1, rows - 1) * padded);
             ref float pc = ref Unsafe.Add(ref scores, Math.Min(2, rows - 1) * padded);
             ref float pd = ref Unsafe.Add(ref scores, Math.Min(3, rows - 1) * padded);
             ref float ctx = ref MemoryMarshal.GetArrayDataReference(context);
-            for (int dc = 0; dc < headSize; dc += TVec.Count)
+            int outBase = (rowBase + i0) * hidden + h * headSize;
+            int dc = 0;
+            // Context: four rows × four vectors of the head's columns (a whole 64-wide row on AVX-512) per key.
+            for (; dc + 4 * TVec.Count <= headSize; dc += 4 * TVec.Count)
+                Context4<TVec>(ref v, headSize, dc, seq, ref pa, ref pb, ref pc, ref pd, ref ctx, outBase, hidden, rows);
+            // Then one vector of columns at a time (head sizes that are not a multiple of four vectors).
+            for (; dc < headSize; dc += TVec.Count)
             {
                 TVec a = TVec.Zero, bb = TVec.Zero, cc = TVec.Zero, d = TVec.Zero;
                 for (int j = 0; j < seq; j++)
                 {
-                    TVec values = TVec.Load(ref q0, (nuint)((rowBase + j) * stride + 2 * hidden + h * headSize + dc));
+                    TVec values = TVec.Load(ref v, (nuint)(j * headSize + dc));
                     a = TVec.MultiplyAdd(TVec.Broadcast(Unsafe.Add(ref pa, j)), values, a);
                     bb = TVec.MultiplyAdd(TVec.Broadcast(Unsafe.Add(ref pb, j)), values, bb);
                     cc = TVec.MultiplyAdd(TVec.Broadcast(Unsafe.Add(ref pc, j)), values, cc);
                     d = TVec.MultiplyAdd(TVec.Broadcast(Unsafe.Add(ref pd, j)), values, d);
                 }
-                int outBase = (rowBase + i0) * hidden + h * headSize + dc;
-                a.Store(ref ctx, (nuint)outBase);
-                if (rows > 1) bb.Store(ref ctx, (nuint)(outBase + hidden));
-                if (rows > 2) cc.Store(ref ctx, (nuint)(outBase + 2 * hidden));
-                if (rows > 3) d.Store(ref ctx, (nuint)(outBase + 3 * hidden));
+                StoreRows(a, bb, cc, d, ref ctx, outBase + dc, hidden, rows);
             }
         }
+    }
+
+    /// <summary>Context columns [dc, dc + 4·Count) of four rows: Σ_j p[r, j]·V[j, ·], 16 accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Context4<TVec>(ref float v, int headSize, int dc, int seq, ref float pa, ref float pb, ref float pc, ref float pd,
+        ref float ctx, int outBase, int hidden, int rows) where TVec : struct, ISimdVector<TVec>
+    {
+        nuint n = (nuint)TVec.Count;
+        TVec a0 = TVec.Zero, a1 = TVec.Zero, a2 = TVec.Zero, a3 = TVec.Zero;
+        TVec b0 = TVec.Zero, b1 = TVec.Zero, b2 = TVec.Zero, b3 = TVec.Zero;
+        TVec c0 = TVec.Zero, c1 = TVec.Zero, c2 = TVec.Zero, c3 = TVec.Zero;
+        TVec d0 = TVec.Zero, d1 = TVec.Zero, d2 = TVec.Zero, d3 = TVec.Zero;
+        for (int j = 0; j < seq; j++)
+        {
+            nuint at = (nuint)(j * headSize + dc);
+            TVec v0 = TVec.Load(ref v, at), v1 = TVec.Load(ref v, at + n), v2 = TVec.Load(ref v, at + 2 * n), v3 = TVec.Load(ref v, at + 3 * n);
+            TVec p = TVec.Broadcast(Unsafe.Add(ref pa, j));
+            a0 = TVec.MultiplyAdd(p, v0, a0); a1 = TVec.MultiplyAdd(p, v1, a1); a2 = TVec.MultiplyAdd(p, v2, a2); a3 = TVec.MultiplyAdd(p, v3, a3);
+            p = TVec.Broadcast(Unsafe.Add(ref pb, j));
+            b0 = TVec.MultiplyAdd(p, v0, b0); b1 = TVec.MultiplyAdd(p, v1, b1); b2 = TVec.MultiplyAdd(p, v2, b2); b3 = TVec.MultiplyAdd(p, v3, b3);
+            p = TVec.Broadcast(Unsafe.Add(ref pc, j));
+            c0 = TVec.MultiplyAdd(p, v0, c0); c1 = TVec.MultiplyAdd(p, v1, c1); c2 = TVec.MultiplyAdd(p, v2, c2); c3 = TVec.MultiplyAdd(p, v3, c3);
+            p = TVec.Broadcast(Unsafe.Add(ref pd, j));
+            d0 = TVec.MultiplyAdd(p, v0, d0); d1 = TVec.MultiplyAdd(p, v1, d1); d2 = TVec.MultiplyAdd(p, v2, d2); d3 = TVec.MultiplyAdd(p, v3, d3);
+        }
+        int o = outBase + dc, step = TVec.Count;
+        StoreRows(a0, b0, c0, d0, ref ctx, o, hidden, rows);
+        StoreRows(a1, b1, c1, d1, ref ctx, o + step, hidden, rows);
+        StoreRows(a2, b2, c2, d2, ref ctx, o + 2 * step, hidden, rows);
+        StoreRows(a3, b3, c3, d3, ref ctx, o + 3 * step, hidden, rows);
+    }
+
+    /// <summary>Stores the first <paramref name="rows"/> of four row accumulators at ctx[at + r·hidden].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRows<TVec>(TVec a, TVec b, TVec c, TVec d, ref float ctx, int at, int hidden, int rows)
+        where TVec : struct, ISimdVector<TVec>
+    {
+        a.Store(ref ctx, (nuint)at);
+        if (rows > 1) b.Store(ref ctx, (nuint)(at + hidden));
+        if (rows > 2) c.Store(ref ctx, (nuint)(at + 2 * hidden));
+        if (rows > 3) d.Store(ref ctx, (nuint)(at + 3 * hidden));
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;

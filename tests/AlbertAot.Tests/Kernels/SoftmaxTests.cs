@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using AlbertAot.Kernels;
 using Xunit;
@@ -93,5 +94,40 @@ public class SoftmaxTests
             for (int i = 0; i < n; i++)
                 Assert.Equal(i == at ? 1f : 0f, p[i]);
         }
+    }
+
+    [Fact]
+    public void FlushingVariantEqualsRowExceptForSubnormalProbabilities()
+    {
+        var random = new Random(7);
+        for (int length = 1; length < 70; length += 3)
+        {
+            var scores = new float[length];
+            for (int i = 0; i < length; i++) scores[i] = (float)(random.NextDouble() * 8 - 4);
+            float[] plain = (float[])scores.Clone(), flushed = (float[])scores.Clone();
+            Softmax.Row(plain);
+            Softmax.RowFlushingSubnormals(flushed);
+            Assert.Equal(plain, flushed); // no subnormals in a row of moderate scores: bit for bit the same
+        }
+
+        // Scores 90-100 below the maximum: exp gives subnormals, which the flushing variant sets to 0.
+        var wide = new float[40];
+        for (int i = 0; i < wide.Length; i++) wide[i] = i == 0 ? 0f : -90f - i % 10;
+        float[] a = (float[])wide.Clone(), b = (float[])wide.Clone();
+        Softmax.Row(a);
+        Softmax.RowFlushingSubnormals(b);
+        Assert.Contains(a, v => v > 0 && v < 1.17549435E-38f);
+        Assert.All(b, v => Assert.True(v == 0f || v >= 1.17549435E-38f, $"{v} is subnormal"));
+        Assert.Equal(a[0], b[0]);
+        for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) < 1.2e-38f);
+    }
+
+    [Fact]
+    public void FlushSubnormalsZeroesOnlySubnormals()
+    {
+        float[] x = [1e-39f, -1e-39f, 1.17549435E-38f, -2e-38f, 0f, 1f, float.Epsilon, -float.Epsilon, 3e-38f, 1e-45f, 5e-40f, 2f, 7e-39f, 1e-37f, -1e-37f, 4e-39f, 1e-20f];
+        float[] expected = x.Select(v => MathF.Abs(v) < 1.17549435E-38f ? 0f : v).ToArray();
+        Softmax.FlushSubnormals(x);
+        Assert.Equal(expected, x);
     }
 }
