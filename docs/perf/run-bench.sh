@@ -1,0 +1,26 @@
+#!/bin/bash
+# AlbertCli bench beside OrtBench (../shared/bench), interleaved rounds on one checkpoint, logits at every position.
+# Environment: A = AlbertCli published with the checkpoint, B = OrtBench, C = checkpoint folder, G = its ONNX graph
+# (make_onnx.py), P = peak_flops (gcc -O3 -march=native -fopenmp peak_flops.c), OUT = where the JSON goes.
+# Then: python3 docs/perf/chart.py $OUT docs/perf/latency-albert-base.svg
+set -e
+mkdir -p "$OUT" && cd "$OUT"
+quiet() {  # wait (up to 5 min) until the CPUs are >= 90 % idle over 2 s
+  local deadline=$(( $(date +%s) + 300 ))
+  while :; do
+    read -r _ u n s i w q sq st _ < /proc/stat; local t1=$((u+n+s+i+w+q+sq+st)) i1=$i
+    sleep 2
+    read -r _ u n s i w q sq st _ < /proc/stat; local t2=$((u+n+s+i+w+q+sq+st)) i2=$i
+    if [ $(( 100 * (i2 - i1) / (t2 - t1) )) -ge 90 ] || [ $(date +%s) -ge $deadline ]; then return; fi
+  done
+}
+echo "== $(date -u +%FT%TZ) $(uptime)"
+for round in 1 2 3; do
+  for th in 1 2; do
+    quiet
+    "$P" $th
+    "$A" bench --seq 8,16,128,512 --threads $th --runs 20 --warmup 3 --json a$th-r$round.json | grep -v "^note"
+    "$B" bench --model "$G" --checkpoint "$C" --threads $th --seq 8,16,128,512 --runs 20 --warmup 3 --json o$th-r$round.json
+  done
+done
+echo "== $(date -u +%FT%TZ) $(uptime)"
