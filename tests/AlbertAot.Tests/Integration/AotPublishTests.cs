@@ -42,6 +42,25 @@ public class AotPublishTests
         AotBinaries.AssertForwardMatchesFixture(AotRunner.Native, binary, Fixture);
         AotBinaries.AssertTokenizeMatchesHf(AotRunner.Native, binary);
 
+        // `bench` as the README's Performance section runs it: one JSON row per length, in OrtBench's shape.
+        string json = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(binary)!, "bench.json");
+        string printed = AotRunner.Native.RunOk(binary, $"bench --seq 8,16 --threads 2 --runs 3 --warmup 2 --json \"{json}\"", System.TimeSpan.FromMinutes(2));
+        Assert.Contains("threads=2 batch=1 seq=   8", printed);
+        using (var document = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(json)))
+        {
+            var root = document.RootElement;
+            Assert.Equal("AlbertAot", root.GetProperty("Engine").GetString());
+            Assert.Equal(2, root.GetProperty("Threads").GetInt32());
+            var rows = root.GetProperty("Rows");
+            Assert.Equal(new[] { 8, 16 }, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(rows.EnumerateArray(), r => r.GetProperty("SeqLen").GetInt32())));
+            foreach (var row in rows.EnumerateArray())
+            {
+                Assert.True(row.GetProperty("MedianMs").GetDouble() > 0);
+                Assert.True(row.GetProperty("MinMs").GetDouble() <= row.GetProperty("MedianMs").GetDouble());
+                Assert.Equal(3, row.GetProperty("Runs").GetInt32());
+            }
+        }
+
         // The emulated Haswell really lacks AVX-512: the v4 binary must not be what runs there (so the v3 runs above
         // proved the AVX2 kernels), and it stops with the runtime's message instead of crashing on an illegal instruction.
         var (code, output) = AotRunner.Haswell.Run(binary, "info", System.TimeSpan.FromMinutes(1));
