@@ -12,6 +12,18 @@ namespace AlbertAot.Tests.Heads;
 public class ReadmeExampleTests
 {
     [Fact]
+    public void Caller_buffers_and_footprint()
+    {
+        var model = new TinyV1Model();
+        var inputs = AlbertInputs.FromRows(inputIds: [[2, 10, 31, 22, 21, 4, 19, 9, 3]], tokenTypeIds: null, attentionMask: null);
+        AlbertOutputBuffers buffers = AlbertOutputBuffers.Allocate(model, inputs, AlbertOutputKinds.LastHiddenState);
+        model.Forward(inputs, buffers);
+        var memory = TinyV1Model.Footprint(maxSequenceLength: System.Math.Min(128, TinyV1Model.MaxPositionEmbeddings));
+        Assert.Equal(model.Forward(inputs, AlbertOutputKinds.LastHiddenState).LastHiddenState!.Data, buffers.LastHiddenState.ToArray());
+        Assert.True(memory.ActivationBytes > 0);
+    }
+
+    [Fact]
     public void Text_classification()
     {
         var classify = new TextClassificationPipeline(new TinyHeadsSeqClsModel());
