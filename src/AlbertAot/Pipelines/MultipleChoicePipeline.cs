@@ -18,22 +18,10 @@ public sealed record MultipleChoiceResult(int Index, string Choice, float Score,
 /// (<c>[CLS] prompt [SEP] choice [SEP]</c>), the pairs padded into one [1, choices, seq] input, the choices' logits
 /// turned into probabilities. HF has no pipeline for it. Thread-safe when built without a session.
 /// </summary>
-public sealed class MultipleChoicePipeline
+public sealed class MultipleChoicePipeline : TextPipeline<IMultipleChoiceModel>
 {
-    private readonly PipelineRunner _runner;
-
     /// <exception cref="InvalidOperationException">The model was compiled without a tokenizer.</exception>
-    public MultipleChoicePipeline(IMultipleChoiceModel model, AlbertSession? session = null)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        Model = model;
-        Tokenizer = PipelineText.RequireTokenizer(model, "Multiple choice");
-        _runner = new PipelineRunner(model, session);
-    }
-
-    public IMultipleChoiceModel Model { get; }
-
-    public AlbertTokenizer Tokenizer { get; }
+    public MultipleChoicePipeline(IMultipleChoiceModel model, AlbertSession? session = null) : base(model, session, "Multiple choice") { }
 
     /// <summary>The choices for <paramref name="prompt"/>, most probable first.</summary>
     /// <param name="maxLength">Truncate each pair to this many tokens (longest_first); null: no truncation.</param>
@@ -47,7 +35,7 @@ public sealed class MultipleChoicePipeline
             AlbertPadding.Longest);
         AlbertInputs rows = AlbertInputs.FromEncodings(encodings);
         AlbertInputs inputs = AlbertInputs.FromChoices(1, choices.Count, rows.SequenceLength, rows.InputIds, rows.TokenTypeIds, rows.AttentionMask);
-        FloatTensor logits = _runner.Forward(inputs, AlbertOutputKinds.Logits).Logits!;
+        FloatTensor logits = Runner.Forward(inputs, AlbertOutputKinds.Logits).Logits!;
         float[] row = logits.Row(0).ToArray();
         double[] p = PipelineText.Softmax(row);
         var results = new MultipleChoiceResult[choices.Count];

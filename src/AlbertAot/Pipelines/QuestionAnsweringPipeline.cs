@@ -79,25 +79,13 @@ public sealed class QuestionAnsweringWindow
 /// overlap), the best spans of every window by start × end probability, aligned to whole words, merged by score.
 /// <c>max_question_len</c> is accepted and ignored, as HF's fast path ignores it. Thread-safe when built without a session.
 /// </summary>
-public sealed class QuestionAnsweringPipeline
+public sealed class QuestionAnsweringPipeline : TextPipeline<IQuestionAnsweringModel>
 {
     /// <summary>HF's default <c>max_answer_len</c>.</summary>
     public const int DefaultMaxAnswerLength = 15;
 
-    private readonly PipelineRunner _runner;
-
     /// <exception cref="InvalidOperationException">The model was compiled without a tokenizer.</exception>
-    public QuestionAnsweringPipeline(IQuestionAnsweringModel model, AlbertSession? session = null)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        Model = model;
-        Tokenizer = PipelineText.RequireTokenizer(model, "Question answering");
-        _runner = new PipelineRunner(model, session);
-    }
-
-    public IQuestionAnsweringModel Model { get; }
-
-    public AlbertTokenizer Tokenizer { get; }
+    public QuestionAnsweringPipeline(IQuestionAnsweringModel model, AlbertSession? session = null) : base(model, session, "Question answering") { }
 
     /// <summary>HF's default <c>max_seq_len</c>: min(the tokenizer's maximum, 384); here the model's positions stand for the former.</summary>
     public int DefaultMaxSeqLength => Math.Min(Model.Config.MaxPositionEmbeddings, 384);
@@ -132,7 +120,7 @@ public sealed class QuestionAnsweringPipeline
             types[i] = windows[i].TokenTypeIds;
         }
         PipelineBatch batch = PipelineBatch.FromIds(rows, types, Tokenizer.PadId);
-        AlbertOutputs outputs = _runner.Forward(batch.Inputs, AlbertOutputKinds.Logits);
+        AlbertOutputs outputs = Runner.Forward(batch.Inputs, AlbertOutputKinds.Logits);
         var starts = new float[windows.Count][];
         var ends = new float[windows.Count][];
         for (int i = 0; i < windows.Count; i++)

@@ -35,22 +35,10 @@ public sealed record SentenceOrderResult(float InOrderScore, float SwappedScore,
 /// conventions. Needs a checkpoint saved as <c>AlbertForPreTraining</c> (the hub's albert-*-v1/v2 are
 /// <c>AlbertForMaskedLM</c> and have no SOP weights). Thread-safe when built without a session.
 /// </summary>
-public sealed class SentenceOrderPipeline
+public sealed class SentenceOrderPipeline : TextPipeline<ISentenceOrderModel>
 {
-    private readonly PipelineRunner _runner;
-
     /// <exception cref="InvalidOperationException">The model was compiled without a tokenizer.</exception>
-    public SentenceOrderPipeline(ISentenceOrderModel model, AlbertSession? session = null)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        Model = model;
-        Tokenizer = PipelineText.RequireTokenizer(model, "Sentence-order prediction");
-        _runner = new PipelineRunner(model, session);
-    }
-
-    public ISentenceOrderModel Model { get; }
-
-    public AlbertTokenizer Tokenizer { get; }
+    public SentenceOrderPipeline(ISentenceOrderModel model, AlbertSession? session = null) : base(model, session, "Sentence-order prediction") { }
 
     /// <summary>Whether <paramref name="second"/> follows <paramref name="first"/> in the original order.</summary>
     /// <param name="maxLength">Truncate the pair to this many tokens (longest_first); null: no truncation.</param>
@@ -71,7 +59,7 @@ public sealed class SentenceOrderPipeline
         for (int i = 0; i < pairs.Count; i++) (firsts[i], seconds[i]) = pairs[i];
         IReadOnlyList<AlbertEncoding> encodings = Tokenizer.EncodeBatch(firsts, seconds, maxLength, AlbertPadding.None);
         PipelineBatch batch = PipelineBatch.FromEncodings(encodings, Tokenizer.PadId);
-        FloatTensor logits = _runner.Forward(batch.Inputs, AlbertOutputKinds.SopLogits).SopLogits!;
+        FloatTensor logits = Runner.Forward(batch.Inputs, AlbertOutputKinds.SopLogits).SopLogits!;
         var results = new SentenceOrderResult[pairs.Count];
         for (int b = 0; b < results.Length; b++)
         {

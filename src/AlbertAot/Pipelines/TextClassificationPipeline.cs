@@ -24,24 +24,12 @@ public sealed record TextClassificationResult(string Label, float Score);
 /// HF's <c>pipeline("text-classification")</c> (transformers 4.46.3) on a compiled sequence-classification model: the
 /// labels of a text or a text pair with their scores, best first. Thread-safe when built without a session.
 /// </summary>
-public sealed class TextClassificationPipeline
+public sealed class TextClassificationPipeline : TextPipeline<ISequenceClassificationModel>
 {
-    private readonly PipelineRunner _runner;
-
     /// <summary>A text-classification pipeline over <paramref name="model"/>, run through <paramref name="session"/> when
     /// one is given (a session of the same model).</summary>
     /// <exception cref="InvalidOperationException">The model was compiled without a tokenizer.</exception>
-    public TextClassificationPipeline(ISequenceClassificationModel model, AlbertSession? session = null)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        Model = model;
-        Tokenizer = PipelineText.RequireTokenizer(model, "Text classification");
-        _runner = new PipelineRunner(model, session);
-    }
-
-    public ISequenceClassificationModel Model { get; }
-
-    public AlbertTokenizer Tokenizer { get; }
+    public TextClassificationPipeline(ISequenceClassificationModel model, AlbertSession? session = null) : base(model, session, "Text classification") { }
 
     /// <summary>
     /// HF's default <c>function_to_apply</c> for this model: none for <c>problem_type</c> regression, sigmoid for
@@ -81,7 +69,7 @@ public sealed class TextClassificationPipeline
         if (topK < 0) throw new ArgumentOutOfRangeException(nameof(topK), topK, "top_k must be 0 or more (or null for every label).");
         IReadOnlyList<AlbertEncoding> encodings = Tokenizer.EncodeBatch(texts, textPairs, maxLength, AlbertPadding.None);
         PipelineBatch batch = PipelineBatch.FromEncodings(encodings, Tokenizer.PadId);
-        FloatTensor logits = _runner.Forward(batch.Inputs, AlbertOutputKinds.Logits).Logits!;
+        FloatTensor logits = Runner.Forward(batch.Inputs, AlbertOutputKinds.Logits).Logits!;
         ClassificationFunction function = functionToApply ?? DefaultFunction;
         var results = new IReadOnlyList<TextClassificationResult>[texts.Count];
         for (int b = 0; b < results.Length; b++) results[b] = Postprocess(logits.Row(b), Model.Labels, topK, function);

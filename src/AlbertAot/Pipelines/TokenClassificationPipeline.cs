@@ -50,25 +50,13 @@ public readonly record struct PipelineToken(int Id, string Token, int Start, int
 /// original text. Texts longer than the model's positions are truncated (HF truncates to the tokenizer's maximum).
 /// Thread-safe when built without a session.
 /// </summary>
-public sealed class TokenClassificationPipeline
+public sealed class TokenClassificationPipeline : TextPipeline<ITokenClassificationModel>
 {
     /// <summary>HF's default <c>ignore_labels</c>.</summary>
     public static readonly IReadOnlyList<string> DefaultIgnoreLabels = ["O"];
 
-    private readonly PipelineRunner _runner;
-
     /// <exception cref="InvalidOperationException">The model was compiled without a tokenizer.</exception>
-    public TokenClassificationPipeline(ITokenClassificationModel model, AlbertSession? session = null)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        Model = model;
-        Tokenizer = PipelineText.RequireTokenizer(model, "Token classification");
-        _runner = new PipelineRunner(model, session);
-    }
-
-    public ITokenClassificationModel Model { get; }
-
-    public AlbertTokenizer Tokenizer { get; }
+    public TokenClassificationPipeline(ITokenClassificationModel model, AlbertSession? session = null) : base(model, session, "Token classification") { }
 
     /// <summary>
     /// HF's <c>ner(text, aggregation_strategy=..., ignore_labels=...)</c>: the entities of the text, in text order.
@@ -89,7 +77,7 @@ public sealed class TokenClassificationPipeline
         if (texts.Count == 0) throw new ArgumentException("The list of texts is empty.", nameof(texts));
         IReadOnlyList<AlbertEncoding> encodings = Tokenizer.EncodeBatch(texts, null, Model.Config.MaxPositionEmbeddings, AlbertPadding.None);
         PipelineBatch batch = PipelineBatch.FromEncodings(encodings, Tokenizer.PadId);
-        FloatTensor logits = _runner.Forward(batch.Inputs, AlbertOutputKinds.Logits).Logits!;
+        FloatTensor logits = Runner.Forward(batch.Inputs, AlbertOutputKinds.Logits).Logits!;
         int labels = Model.Labels.Count, seq = batch.Inputs.SequenceLength;
         var results = new IReadOnlyList<TokenClassificationEntity>[texts.Count];
         for (int b = 0; b < results.Length; b++)
