@@ -8,16 +8,7 @@ namespace AlbertAot.Kernels;
 /// <summary>Softmax over a row, in place, with the maximum subtracted first as PyTorch does.</summary>
 public static class Softmax
 {
-    public static void Row(Span<float> x)
-    {
-        // With HF's additive mask (float32 min, not −inf) a fully masked row stays finite: every score is ~min,
-        // so the row becomes uniform, which is HF's defined behaviour.
-        float max = TensorPrimitives.Max(x);
-        TensorPrimitives.Subtract(x, max, x);
-        TensorPrimitives.Exp(x, x);
-        float sum = TensorPrimitives.Sum(x);
-        TensorPrimitives.Multiply(x, 1f / sum, x);
-    }
+    public static void Row(Span<float> x) => Normalize(x, flushSubnormals: false);
 
     /// <summary>
     /// <see cref="Row"/> with every probability below float32's smallest normal number (2⁻¹²⁶ ≈ 1.2e-38) set to 0, right
@@ -26,15 +17,19 @@ public static class Softmax
     /// the context product then ran 3× slower at 512 tokens. .NET cannot set the FTZ/DAZ flags ONNX Runtime sets, so
     /// the values are flushed here. What is dropped is below 2⁻¹²⁶ of a sum that is at least 1: no normal result changes.
     /// </summary>
-    public static void RowFlushingSubnormals(Span<float> x)
+    public static void RowFlushingSubnormals(Span<float> x) => Normalize(x, flushSubnormals: true);
+
+    private static void Normalize(Span<float> x, bool flushSubnormals)
     {
+        // With HF's additive mask (float32 min, not −inf) a fully masked row stays finite: every score is ~min,
+        // so the row becomes uniform, which is HF's defined behaviour.
         float max = TensorPrimitives.Max(x);
         TensorPrimitives.Subtract(x, max, x);
         TensorPrimitives.Exp(x, x);
-        FlushSubnormals(x);
+        if (flushSubnormals) FlushSubnormals(x);
         float sum = TensorPrimitives.Sum(x);
         TensorPrimitives.Multiply(x, 1f / sum, x);
-        FlushSubnormals(x);
+        if (flushSubnormals) FlushSubnormals(x);
     }
 
     /// <summary>Sets every value of magnitude below 2⁻¹²⁶ (float32's subnormals) to +0.</summary>

@@ -55,21 +55,9 @@ public sealed record AlbertFootprint(
             ActivationBytesFor(config, batchSize, maxSequenceLength, threads), maxSequenceLength, batchSize, threads);
     }
 
-    /// <summary>
-    /// The buffers <see cref="AlbertRunState.EnsureCapacity"/> allocates for batch × seq token rows (ids, types and mask;
-    /// embeddings, hidden, fused QKV, context, projection, attended, FFN, MLM transform; attention scratch per thread),
-    /// plus the [CLS] rows gathered and pooled per sequence.
-    /// </summary>
-    public static long ActivationBytesFor(AlbertConfig config, int batchSize, int sequenceLength, int threads)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        long rows = (long)batchSize * sequenceLength;
-        int h = config.HiddenSize, e = config.EmbeddingSize;
-        long perRow = 3 * sizeof(int) + (2L * e + 7L * h + config.IntermediateSize) * sizeof(float);
-        long scratch = (long)threads * FusedAttention.ScratchPerThread(sequenceLength, config.HeadSize) * sizeof(float);
-        long heads = 2L * batchSize * h * sizeof(float);
-        return rows * perRow + scratch + heads;
-    }
+    /// <summary>One caller's activation buffers for batch × seq tokens on this many threads (<see cref="AlbertRunState.BytesFor"/>).</summary>
+    public static long ActivationBytesFor(AlbertConfig config, int batchSize, int sequenceLength, int threads) =>
+        AlbertRunState.BytesFor(config, batchSize, sequenceLength, threads);
 
     /// <summary>A few lines for people: what <c>AlbertCli info</c> prints.</summary>
     public override string ToString() =>

@@ -82,6 +82,23 @@ public sealed class AlbertRunState
 
     private static float[] Grow(float[] buffer, long length) => length <= buffer.Length ? buffer : new float[length];
 
+    /// <summary>
+    /// Bytes of the buffers a state holds for <paramref name="batchSize"/> sequences of <paramref name="sequenceLength"/>
+    /// tokens on <paramref name="threads"/> threads: what <see cref="EnsureCapacity"/> allocates (ids, types and mask;
+    /// embeddings, hidden, fused QKV, context, projection, attended, FFN, MLM transform; attention scratch per thread),
+    /// plus the [CLS] rows gathered and pooled per sequence. Keep it in step with EnsureCapacity (FootprintTests compare).
+    /// </summary>
+    public static long BytesFor(AlbertConfig config, int batchSize, int sequenceLength, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        long rows = (long)batchSize * sequenceLength;
+        int h = config.HiddenSize, e = config.EmbeddingSize;
+        long perRow = 3 * sizeof(int) + (2L * e + 7L * h + config.IntermediateSize) * sizeof(float);
+        long scratch = (long)threads * Kernels.FusedAttention.ScratchPerThread(sequenceLength, config.HeadSize) * sizeof(float);
+        long heads = 2L * batchSize * h * sizeof(float);
+        return rows * perRow + scratch + heads;
+    }
+
     /// <summary>Grows the buffers to hold <paramref name="rows"/> token rows of sequences up to <paramref name="seq"/>.</summary>
     public void EnsureCapacity(int rows, int seq)
     {
