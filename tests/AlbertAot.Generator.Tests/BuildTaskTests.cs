@@ -7,6 +7,7 @@ using System.Text;
 using AlbertAot.Generator.Parsing;
 using AlbertAot.Generator.Tests.Infrastructure;
 using AlbertAot.Tokenization;
+using AlbertAot.Tests.Integration;
 using Microsoft.CodeAnalysis;
 using Xunit;
 using Xunit.Abstractions;
@@ -205,32 +206,10 @@ public sealed class BuildTaskFixture : IDisposable
     internal static (int Code, string Output, TimeSpan Elapsed) RunMsBuild(string directory, string project)
     {
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var info = new ProcessStartInfo(dotnet, $"msbuild {project} -t:AlbertPrepareCheckpoints -nologo -v:m -nodeReuse:false -clp:PerformanceSummary")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["MSBUILDNOINPROCNODE"] = null;
-        info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        var output = new StringBuilder();
         var watch = Stopwatch.StartNew();
-        using var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(180_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("dotnet msbuild did not finish within 3 minutes:\n" + output);
-        }
-        process.WaitForExit();
-        return (process.ExitCode, output.ToString(), watch.Elapsed);
+        var (code, output) = DotnetCli.Run(dotnet,
+            $"msbuild {project} -t:AlbertPrepareCheckpoints -nologo -v:m -nodeReuse:false -clp:PerformanceSummary", directory, TimeSpan.FromMinutes(3));
+        return (code, output, watch.Elapsed);
     }
 
     public void Dispose()
