@@ -88,7 +88,10 @@ public sealed unsafe class EmbeddedCheckpoint
         using Stream stream = ResourceStream(assembly, resourceName) ?? throw MissingResource(assembly, resourceName, "tokenizer");
         try
         {
-            return Tokenization.AlbertTokenizer.Load(stream);
+            // A mapped resource is parsed where it lies, as the weights are read; other hosts' streams are copied once.
+            return stream is UnmanagedMemoryStream unmanaged
+                ? Tokenization.AlbertTokenizer.Load(new ReadOnlySpan<byte>(unmanaged.PositionPointer, checked((int)(unmanaged.Length - unmanaged.Position))))
+                : Tokenization.AlbertTokenizer.Load(stream);
         }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException)
         {
