@@ -187,26 +187,6 @@ public sealed unsafe class PackedLinear
         return packed;
     }
 
-    /// <summary>
-    /// The three-way concatenation (fused Q/K/V) over spans, for weights held as spans (e.g. read in place from an
-    /// embedded checkpoint). Outputs: [0, out0) from the first, then the second, then the third.
-    /// </summary>
-    public static PackedLinear PackConcatenated(int inFeatures,
-        ReadOnlySpan<float> weight0, ReadOnlySpan<float> bias0, int outFeatures0,
-        ReadOnlySpan<float> weight1, ReadOnlySpan<float> bias1, int outFeatures1,
-        ReadOnlySpan<float> weight2, ReadOnlySpan<float> bias2, int outFeatures2)
-    {
-        if (outFeatures0 <= 0 || outFeatures1 <= 0 || outFeatures2 <= 0)
-            throw new ArgumentException($"Output features {outFeatures0}, {outFeatures1}, {outFeatures2}: each must be positive.");
-        long total = (long)outFeatures0 + outFeatures1 + outFeatures2;
-        if (total > int.MaxValue) throw new ArgumentException("Too many output features.");
-        var packed = new PackedLinear((int)total, inFeatures, null);
-        packed.SetRows((float*)packed._block, 0, weight0, bias0, outFeatures0);
-        packed.SetRows((float*)packed._block, outFeatures0, weight1, bias1, outFeatures1);
-        packed.SetRows((float*)packed._block, outFeatures0 + outFeatures1, weight2, bias2, outFeatures2);
-        return packed;
-    }
-
     /// <summary>W[o, k] as packed (tests and diagnostics).</summary>
     internal float WeightAt(int o, int k)
     {

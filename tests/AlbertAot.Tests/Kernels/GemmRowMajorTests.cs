@@ -79,7 +79,7 @@ public class GemmRowMajorTests
         var parts = widths.Select((width, i) => GemmTests.Data(1, inFeatures, width, seed: 20 + i)).ToArray();
         var (x, _, _) = GemmTests.Data(rows, inFeatures, 1, seed: 30);
         PackedLinear panels = PackedLinear.PackConcatenated(inFeatures,
-            parts[0].W, parts[0].B, widths[0], parts[1].W, parts[1].B, widths[1], parts[2].W, Array.Empty<float>(), widths[2]);
+            (parts[0].W, parts[0].B, widths[0]), (parts[1].W, parts[1].B, widths[1]), (parts[2].W, Array.Empty<float>(), widths[2]));
         PackedLinear inPlace = PackedLinear.FromWeights(inFeatures,
             (Tensor("q", parts[0].W), Tensor("qb", parts[0].B), widths[0]),
             (Tensor("k", parts[1].W), Tensor("kb", parts[1].B), widths[1]),

@@ -265,19 +265,13 @@ public class GemmTests
             weights[i] = KernelTestData.Normal(random, width * inFeatures, 0.05f);
             biases[i] = KernelTestData.Normal(random, width, 0.1f);
         }
-        PackedLinear fromMemory = PackedLinear.PackConcatenated(inFeatures,
+        PackedLinear fused = PackedLinear.PackConcatenated(inFeatures,
             (weights[0], biases[0], width), (weights[1], biases[1], width), (weights[2], biases[2], width));
-        PackedLinear fromSpans = PackedLinear.PackConcatenated(inFeatures,
-            weights[0], biases[0], width, weights[1], biases[1], width, weights[2], biases[2], width);
-        Assert.Equal(3 * width, fromMemory.OutFeatures);
-        Assert.Equal(3 * width, fromSpans.OutFeatures);
-        Assert.Equal(inFeatures, fromSpans.InFeatures);
+        Assert.Equal(3 * width, fused.OutFeatures);
+        Assert.Equal(inFeatures, fused.InFeatures);
 
-        var fusedMemory = new float[rows * 3 * width];
         var fusedSpans = new float[rows * 3 * width];
-        Gemm.Forward(x, fromMemory, fusedMemory, rows);
-        Gemm.Forward(x, fromSpans, fusedSpans, rows);
-        AssertBitEqual(fusedMemory, fusedSpans, "PackConcatenated over memory vs over spans");
+        Gemm.Forward(x, fused, fusedSpans, rows);
         for (int i = 0; i < 3; i++)
         {
             var separate = new float[rows * width];
