@@ -20,4 +20,11 @@ public sealed class AlbertModelAttribute(string checkpointName) : Attribute
     /// config.architectures[0] names, plus the pooler and the MLM head when their tensors are present.
     /// </summary>
     public AlbertHeads Heads { get; set; }
+
+    /// <summary>
+    /// How the large matrices are stored and multiplied (<see cref="AlbertPrecision"/>): converted at build time by the
+    /// MSBuild step, so the binary carries them in this precision. Default: the checkpoint item's
+    /// <c>Precision</c> metadata, or <see cref="AlbertPrecision.Float32"/>.
+    /// </summary>
+    public AlbertPrecision Precision { get; set; }
 }

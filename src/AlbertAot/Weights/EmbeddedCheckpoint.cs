@@ -145,12 +145,9 @@ public sealed unsafe class EmbeddedCheckpoint
     /// </summary>
     public WeightTensor Get(in TensorInfo tensor)
     {
-        if (tensor.FileOffset < 0 || tensor.ElementCount < 0 || tensor.FileOffset + tensor.ByteLength > _length)
-        {
-            throw new AlbertCheckpointException(
-                $"Tensor '{tensor.Name}' (bytes {tensor.FileOffset}..{tensor.FileOffset + tensor.ByteLength}) lies outside the " +
-                $"embedded checkpoint '{ResourceName}' of {_length} bytes.");
-        }
+        CheckBounds(tensor);
+        if (tensor.DType == TensorDType.I8)
+            throw new AlbertCheckpointException($"Tensor '{tensor.Name}' of '{ResourceName}' is I8: read it with its scales ({nameof(GetInt8)}).");
         int count = checked((int)tensor.ElementCount);
         byte* source = _base + tensor.FileOffset;
         if (tensor.DType == TensorDType.F32 && BitConverter.IsLittleEndian)
@@ -159,6 +156,45 @@ public sealed unsafe class EmbeddedCheckpoint
         float[] widened = GC.AllocateUninitializedArray<float>(count, pinned: true);
         Widen(tensor.DType, new ReadOnlySpan<byte>(source, checked((int)tensor.ByteLength)), widened);
         fixed (float* p = widened) return new WeightTensor(tensor.Name, p, count, widened);
+    }
+
+    /// <summary>
+    /// A BF16 matrix of a <see cref="AlbertPrecision.BFloat16"/> model, kept narrow and read in place (the GEMM widens it
+    /// inside its kernel).
+    /// </summary>
+    public WeightTensor GetBFloat16(in TensorInfo tensor)
+    {
+        if (tensor.DType != TensorDType.BF16)
+            throw new AlbertCheckpointException($"Tensor '{tensor.Name}' of '{ResourceName}' is {tensor.DType}; a bfloat16 model stores it as BF16.");
+        CheckBounds(tensor);
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Reduced-precision weights are read in place on little-endian CPUs only.");
+        return new WeightTensor(tensor.Name, TensorDType.BF16, _base + tensor.FileOffset, checked((int)tensor.ElementCount), null, null);
+    }
+
+    /// <summary>
+    /// An I8 matrix of an <see cref="AlbertPrecision.Int8"/> model with its float32 scale per row, both read in place.
+    /// </summary>
+    public WeightTensor GetInt8(in TensorInfo tensor, in TensorInfo scale)
+    {
+        if (tensor.DType != TensorDType.I8)
+            throw new AlbertCheckpointException($"Tensor '{tensor.Name}' of '{ResourceName}' is {tensor.DType}; an int8 model stores it as I8.");
+        if (scale.DType != TensorDType.F32 || scale.ElementCount <= 0 || tensor.ElementCount % scale.ElementCount != 0)
+            throw new AlbertCheckpointException(
+                $"Scales '{scale.Name}' of '{ResourceName}' ({scale.ElementCount} {scale.DType} values) are not one float32 per row of '{tensor.Name}' ({tensor.ElementCount} values).");
+        CheckBounds(tensor);
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Reduced-precision weights are read in place on little-endian CPUs only.");
+        WeightTensor scales = Get(scale);
+        return new WeightTensor(tensor.Name, TensorDType.I8, _base + tensor.FileOffset, checked((int)tensor.ElementCount), null, scales);
+    }
+
+    private void CheckBounds(in TensorInfo tensor)
+    {
+        if (tensor.FileOffset < 0 || tensor.ElementCount < 0 || tensor.FileOffset + tensor.ByteLength > _length)
+        {
+            throw new AlbertCheckpointException(
+                $"Tensor '{tensor.Name}' (bytes {tensor.FileOffset}..{tensor.FileOffset + tensor.ByteLength}) lies outside the " +
+                $"embedded checkpoint '{ResourceName}' of {_length} bytes.");
+        }
     }
 
     /// <summary>Converts little-endian F32/F16/BF16 storage to float32.</summary>

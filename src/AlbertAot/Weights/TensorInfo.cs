@@ -9,5 +9,5 @@ namespace AlbertAot.Weights;
 /// <param name="ElementCount">Number of elements (product of the shape).</param>
 public readonly record struct TensorInfo(string Name, TensorDType DType, long FileOffset, long ElementCount)
 {
-    public long ByteLength => ElementCount * (DType == TensorDType.F32 ? 4 : 2);
+    public long ByteLength => ElementCount * (DType switch { TensorDType.F32 => 4, TensorDType.I8 => 1, _ => 2 });
 }
