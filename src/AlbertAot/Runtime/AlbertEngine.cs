@@ -21,12 +21,27 @@ public abstract class AlbertEngine
     private readonly AlbertRunState?[] _cachedStates = new AlbertRunState?[Math.Max(1, Environment.ProcessorCount)];
 
     protected AlbertEngine(AlbertConfig config, AlbertWeights weights)
+        : this(config, weights, AlbertPrecision.Float32)
     {
+    }
+
+    /// <param name="precision">How the generated class's checkpoint was converted at build time: the large matrices of
+    /// <paramref name="weights"/> are BF16 or I8 (with scales) for <see cref="AlbertPrecision.BFloat16"/> and
+    /// <see cref="AlbertPrecision.Int8"/>, float32 otherwise.</param>
+    protected AlbertEngine(AlbertConfig config, AlbertWeights weights, AlbertPrecision precision)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(weights);
+        if (!Enum.IsDefined(precision)) throw new ArgumentOutOfRangeException(nameof(precision), precision, "Not an AlbertPrecision value.");
         Config = config;
         Weights = weights;
+        Precision = precision;
         Packed = new AlbertPackedWeights(weights, config);
         s_engines.AddOrUpdate(config, this);
     }
+
+    /// <summary>How the large matrices are stored and multiplied (chosen at build time).</summary>
+    public AlbertPrecision Precision { get; }
 
     /// <summary>The matrices repacked for the GEMM, once, when the model is first used.</summary>
     public AlbertPackedWeights Packed { get; }
