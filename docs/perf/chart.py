@@ -10,24 +10,35 @@ def load(prefix):
             rows.setdefault(r['SeqLen'], []).append(r['MedianMs'])
     return {k: st.median(v) for k, v in rows.items()}, {k: len(v) for k, v in rows.items()}
 series = {}
+def threads(th): return f'{th} thread' + ('s' if th > 1 else '')
 for th in (1, 2):
-    series[f'AlbertAot, {th} thread' + ('s' if th > 1 else '')] = load(f'a{th}')[0]
-    series[f'ONNX Runtime, {th} thread' + ('s' if th > 1 else '')] = load(f'o{th}')[0]
+    series[f'AlbertAot, {threads(th)}'] = load(f'a{th}')[0]
+    series[f'ONNX Runtime, {threads(th)}'] = load(f'o{th}')[0]
+# Reduced-precision builds of the same checkpoint, when run-bench.sh ran them (A_BF16, A_INT8).
+for prefix, label in (('b', 'AlbertAot BF16'), ('i', 'AlbertAot INT8')):
+    for th in (1, 2):
+        s = load(f'{prefix}{th}')[0]
+        if s: series[f'{label}, {threads(th)}'] = s
 flops = {8: 1.43, 16: 2.86, 128: 23.4, 512: 100.8}
 for name, s in series.items(): print(name, {k: round(v, 2) for k, v in sorted(s.items())})
 for th in (1, 2):
-    a, o = series[f'AlbertAot, {th} thread' + ('s' if th > 1 else '')], series[f'ONNX Runtime, {th} thread' + ('s' if th > 1 else '')]
-    print(th, {k: round(a[k] / o[k], 2) for k in sorted(a)})
+    o = series[f'ONNX Runtime, {threads(th)}']
+    for name, a in series.items():
+        if name.startswith('AlbertAot') and name.endswith(threads(th)):
+            print(f'{name} / ORT', {k: round(a[k] / o[k], 2) for k in sorted(a)})
 # SVG: log-log latency vs sequence length
-W, H, L, R, T, Bm = 640, 400, 70, 200, 30, 50
-xs = [8, 16, 128, 512]; ymin, ymax = 5, 2000
+W, H, L, R, T, Bm = 700, 420, 70, 230, 30, 50
+xs = [8, 16, 128, 512]; ymin, ymax = 2, 2000
 def X(v): return L + (math.log(v) - math.log(8)) / (math.log(512) - math.log(8)) * (W - L - R)
 def Y(v): return T + (math.log(ymax) - math.log(v)) / (math.log(ymax) - math.log(ymin)) * (H - T - Bm)
-colors = {'AlbertAot, 1 thread': '#1f77b4', 'AlbertAot, 2 threads': '#1f77b4', 'ONNX Runtime, 1 thread': '#d62728', 'ONNX Runtime, 2 threads': '#d62728'}
+colors = {}
+for th in (1, 2):
+    colors.update({f'AlbertAot, {threads(th)}': '#1f77b4', f'ONNX Runtime, {threads(th)}': '#d62728',
+                   f'AlbertAot BF16, {threads(th)}': '#2ca02c', f'AlbertAot INT8, {threads(th)}': '#9467bd'})
 out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
        f'<rect width="{W}" height="{H}" fill="white"/>',
        f'<text x="{L}" y="18" font-size="14">albert-base-v1 shape, batch 1, logits at every position: latency (ms, log scale)</text>']
-for y in (5, 10, 20, 50, 100, 200, 500, 1000, 2000):
+for y in (2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000):
     out.append(f'<line x1="{L}" x2="{W-R}" y1="{Y(y):.1f}" y2="{Y(y):.1f}" stroke="#ddd"/><text x="{L-8}" y="{Y(y)+4:.1f}" text-anchor="end">{y}</text>')
 for x in xs:
     out.append(f'<line x1="{X(x):.1f}" x2="{X(x):.1f}" y1="{T}" y2="{H-Bm}" stroke="#ddd"/><text x="{X(x):.1f}" y="{H-Bm+16}" text-anchor="middle">{x}</text>')

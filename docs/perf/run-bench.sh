@@ -2,6 +2,8 @@
 # AlbertCli bench beside OrtBench (../shared/bench), interleaved rounds on one checkpoint, logits at every position.
 # Environment: A = AlbertCli published with the checkpoint, B = OrtBench, C = checkpoint folder, G = its ONNX graph
 # (make_onnx.py), P = peak_flops (gcc -O3 -march=native -fopenmp peak_flops.c), OUT = where the JSON goes.
+# Optional: A_BF16, A_INT8 = AlbertCli published from the same checkpoint with -p:AlbertPrecision=BFloat16 / Int8
+# (docs/precision.md); they run in the same rounds.
 # Then: python3 docs/perf/chart.py $OUT docs/perf/latency-albert-base.svg
 set -e
 mkdir -p "$OUT" && cd "$OUT"
@@ -20,6 +22,8 @@ for round in 1 2 3; do
     quiet
     "$P" $th
     "$A" bench --seq 8,16,128,512 --threads $th --runs 20 --warmup 3 --json a$th-r$round.json | grep -v "^note"
+    if [ -n "$A_BF16" ]; then "$A_BF16" bench --seq 8,16,128,512 --threads $th --runs 20 --warmup 3 --json b$th-r$round.json | grep -v "^note"; fi
+    if [ -n "$A_INT8" ]; then "$A_INT8" bench --seq 8,16,128,512 --threads $th --runs 20 --warmup 3 --json i$th-r$round.json | grep -v "^note"; fi
     "$B" bench --model "$G" --checkpoint "$C" --threads $th --seq 8,16,128,512 --runs 20 --warmup 3 --json o$th-r$round.json
   done
 done

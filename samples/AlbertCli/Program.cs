@@ -96,6 +96,7 @@ internal static class Program
         Console.WriteLine($"pooler                {(model.HasPooler ? "yes" : "no")}");
         Console.WriteLine($"mlm head              {(model.HasMlmHead ? "yes" : "no")}");
         Console.WriteLine($"heads                 {CliModel.ModelHeads}");
+        Console.WriteLine($"precision             {AlbertAot.Runtime.AlbertEngine.PrecisionOf(model)} (weights converted at build time: -p:AlbertPrecision=Float32|BFloat16|Int8)");
         if ((IAlbertModel)model is IAlbertClassifierModel classifier)
             Console.WriteLine($"labels                {string.Join(", ", classifier.Labels)}");
         Console.WriteLine($"tokenizer             {(CliModel.HasTokenizer ? "embedded spiece.model" : "none (ids only)")}");

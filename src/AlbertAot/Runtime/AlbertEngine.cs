@@ -43,6 +43,9 @@ public abstract class AlbertEngine
     /// <summary>How the large matrices are stored and multiplied (chosen at build time).</summary>
     public AlbertPrecision Precision { get; }
 
+    /// <summary>The precision <paramref name="model"/>'s class was compiled in.</summary>
+    public static AlbertPrecision PrecisionOf(IAlbertModel model) => Of(model).Precision;
+
     /// <summary>The matrices repacked for the GEMM, once, when the model is first used.</summary>
     public AlbertPackedWeights Packed { get; }
 
