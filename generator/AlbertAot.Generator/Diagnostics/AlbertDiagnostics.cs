@@ -146,6 +146,14 @@ internal static class AlbertDiagnostics
         "Tokenizer file is not a usable SentencePiece model",
         "Checkpoint '{0}': the tokenizer '{1}' is not a usable SentencePiece model: {2}");
 
+    public static readonly DiagnosticDescriptor PrecisionNotEmbedded = Error("ALB0035",
+        "Checkpoint not embedded in the precision asked for",
+        "Checkpoint '{0}' is not embedded in {1} precision, which '{2}' uses: {3}");
+
+    public static readonly DiagnosticDescriptor InvalidPrecision = Error("ALB0036",
+        "Invalid precision",
+        "{0} names no precision: {1}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("ALB9999",
         "Internal generator error",
         "AlbertAot.Generator failed on checkpoint '{0}': {1}. This is a bug in AlbertAot: please report it with the checkpoint's config.json and safetensors header.");
@@ -187,6 +195,8 @@ internal static class AlbertDiagnostics
         [ConfigSizeNotPositive.Id] = ConfigSizeNotPositive,
         [PositionEmbeddingUnsupported.Id] = PositionEmbeddingUnsupported,
         [TokenizerInvalid.Id] = TokenizerInvalid,
+        [PrecisionNotEmbedded.Id] = PrecisionNotEmbedded,
+        [InvalidPrecision.Id] = InvalidPrecision,
         [InternalError.Id] = InternalError,
     };
 

@@ -38,6 +38,7 @@ internal static class ModelEmitter
         "NumAttentionHeads", "HeadSize", "IntermediateSize", "MaxPositionEmbeddings", "TypeVocabSize", "LayerNormEps", "HiddenAct",
         "PadTokenId", "HasTokenizer", "ModelConfig", "SafetensorsResourceName", "ConfigResourceName", "TokenizerResourceName",
         "EmbeddedWeightBytes", "WidenedWeightBytes", "Footprint", "Config", "HasPooler", "HasMlmHead", "ModelHeads", "Heads", "NumLabels", "ModelLabels", "Labels", "ProblemType", "ModelWeights", "Forward", "MlmLogitsAt", "CreateSession", "Tokenizer", "ModelTokenizer", "s_tokenizer", "Tensors", "LoadWeights", "Engine",
+        "ModelPrecision", "Precision",
     };
 
     public static string HintName(ModelSpec spec)
@@ -69,6 +70,8 @@ internal static class ModelEmitter
         w.Line($"/// ALBERT checkpoint '{Xml(spec.CheckpointName)}' compiled at build time: {c.NumHiddenLayers} layers sharing {c.NumHiddenGroups} layer group(s) of");
         w.Line($"/// {c.InnerGroupNum} inner layer(s), hidden size {c.HiddenSize}, {c.NumAttentionHeads} heads, embedding size {c.EmbeddingSize}, vocabulary {c.VocabSize},");
         w.Line($"/// <c>{c.HiddenAct}</c> activation; weights stored as {spec.StorageTypes} and embedded in this assembly.");
+        if (spec.Precision != PrecisionKinds.Float32)
+            w.Line($"/// Precision {PrecisionKinds.Name(spec.Precision)}: the large matrices are {PrecisionKinds.Describe(spec.Precision)}.");
         w.Line("/// </summary>");
         if (spec.TaskHead != 0 || spec.HasSop)
         {
@@ -114,6 +117,11 @@ internal static class ModelEmitter
         w.Line($"public const bool HasTokenizer = {Bool(spec.HasTokenizer)};");
         w.Line("/// <summary>The heads compiled from the checkpoint.</summary>");
         w.Line($"public const global::AlbertAot.AlbertHeads ModelHeads = {HeadKinds.Expression(spec.Heads)};");
+        w.Line("/// <summary>");
+        w.Line("/// How the large matrices are stored and multiplied: [AlbertModel(Precision = ...)], else the AlbertCheckpoint item's");
+        w.Line("/// Precision metadata, else Float32. The embedded weights were converted to it at build time.");
+        w.Line("/// </summary>");
+        w.Line($"public const global::AlbertAot.AlbertPrecision ModelPrecision = {PrecisionKinds.Expression(spec.Precision)};");
         if (spec.Labels.Count > 0)
         {
             w.Line("/// <summary>The classifier's outputs: one per label of config.json's id2label.</summary>");
@@ -137,14 +145,18 @@ internal static class ModelEmitter
         w.Line($"    global::AlbertAot.AlbertActivation.{c.Activation}, PadTokenId);");
         w.Line();
         w.Line("/// <summary>Manifest resource names of the embedded checkpoint files (added by build/AlbertAot.targets).</summary>");
-        w.Line($"public const string SafetensorsResourceName = {Literal("AlbertAot/" + spec.CheckpointName + "/model.safetensors")};");
+        w.Line($"public const string SafetensorsResourceName = {Literal("AlbertAot/" + spec.CheckpointName + "/" + PrecisionKinds.ResourceFile(spec.Precision))};");
         w.Line($"public const string ConfigResourceName = {Literal("AlbertAot/" + spec.CheckpointName + "/config.json")};");
         if (spec.HasTokenizer)
             w.Line($"public const string TokenizerResourceName = {Literal("AlbertAot/" + spec.CheckpointName + "/spiece.model")};");
         w.Line();
-        w.Line("/// <summary>Bytes of the embedded model.safetensors: part of the binary, read in place.</summary>");
+        w.Line(spec.Precision == PrecisionKinds.Float32
+            ? "/// <summary>Bytes of the embedded model.safetensors: part of the binary, read in place.</summary>"
+            : $"/// <summary>Bytes of the embedded {PrecisionKinds.ResourceFile(spec.Precision)} (converted at build time): part of the binary, read in place.</summary>");
         w.Line($"public const long EmbeddedWeightBytes = {spec.FileLength}L;");
-        w.Line("/// <summary>Bytes of F32 copies made at first use of the tensors stored in F16/BF16 (0: all F32, nothing copied).</summary>");
+        w.Line(spec.Precision == PrecisionKinds.Float32
+            ? "/// <summary>Bytes of F32 copies made at first use of the tensors stored in F16/BF16 (0: all F32, nothing copied).</summary>"
+            : "/// <summary>Bytes of F32 copies made at first use of the other tensors stored in F16/BF16 (the converted matrices stay narrow).</summary>");
         w.Line($"public const long WidenedWeightBytes = {WidenedBytes(spec)}L;");
         w.Line();
         w.Line("/// <summary>");
@@ -156,7 +168,7 @@ internal static class ModelEmitter
         w.Line();
     }
 
-    /// <summary>4 bytes per value of every distinct tensor the model reads that is not stored as F32.</summary>
+    /// <summary>4 bytes per value of every distinct tensor the model reads that is not stored as F32 and not read narrow.</summary>
     private static long WidenedBytes(ModelSpec spec)
     {
         var seen = new System.Collections.Generic.HashSet<string>(System.StringComparer.Ordinal);
@@ -164,7 +176,7 @@ internal static class ModelEmitter
         void Add(EquatableArray<TensorRef> tensors)
         {
             foreach (TensorRef t in tensors)
-                if (t.DType != "F32" && seen.Add(t.Name)) bytes += t.ElementCount * 4;
+                if (t.DType != "F32" && !t.Narrow && seen.Add(t.Name)) bytes += t.ElementCount * 4;
         }
         Add(spec.Embeddings);
         foreach (LayerSpec layer in spec.Layers) Add(layer.Tensors);
@@ -188,6 +200,9 @@ internal static class ModelEmitter
         w.Line();
         w.Line("/// <inheritdoc />");
         w.Line("public global::AlbertAot.AlbertHeads Heads => ModelHeads;");
+        w.Line();
+        w.Line("/// <summary>How the large matrices are stored and multiplied (<see cref=\"ModelPrecision\"/>).</summary>");
+        w.Line("public global::AlbertAot.AlbertPrecision Precision => ModelPrecision;");
         w.Line();
         if (spec.Labels.Count > 0)
         {
@@ -234,9 +249,10 @@ internal static class ModelEmitter
 
     private static void EmitTensorTable(SourceWriter w, ModelSpec spec)
     {
-        w.Line("/// <summary>Where each tensor lies in model.safetensors, as the header said at build time.</summary>");
+        string file = PrecisionKinds.ResourceFile(spec.Precision);
+        w.Line($"/// <summary>Where each tensor lies in {file}, as the header said at build time.</summary>");
         w.Open("private static class Tensors");
-        w.Line($"/// <summary>Size of model.safetensors in bytes.</summary>");
+        w.Line($"/// <summary>Size of {file} in bytes.</summary>");
         w.Line($"public const long FileLength = {spec.FileLength}L;");
         w.Line($"/// <summary>Length of its JSON header (the 8 bytes before it hold this number).</summary>");
         w.Line($"public const long HeaderLength = {spec.HeaderLength}L;");
@@ -279,19 +295,33 @@ internal static class ModelEmitter
         w.Line();
     }
 
-    private static void TensorField(SourceWriter w, string field, TensorRef t) =>
+    private static void TensorField(SourceWriter w, string field, TensorRef t)
+    {
         w.Line($"public static readonly global::AlbertAot.Weights.TensorInfo {field} = new({Literal(t.Name)}, global::AlbertAot.Weights.TensorDType.{t.DType}, {t.FileOffset}L, {t.ElementCount}L);");
+        if (t.Scale is { } scale) TensorField(w, field + "Scale", scale);
+    }
+
+    /// <summary>
+    /// The loader's call for one tensor: the converted matrices read narrow, in place (BF16; I8 with its per-row scales),
+    /// everything else as float32 (in place for F32, widened once for F16/BF16).
+    /// </summary>
+    private static string Load(string field, TensorRef t) =>
+        !t.Narrow ? $"checkpoint.Get(Tensors.{field})"
+        : t.Scale is null ? $"checkpoint.GetBFloat16(Tensors.{field})"
+        : $"checkpoint.GetInt8(Tensors.{field}, Tensors.{field}Scale)";
 
     private static void EmitLoader(SourceWriter w, ModelSpec spec)
     {
-        w.Line("/// <summary>Binds every tensor to its place in the embedded checkpoint (F16/BF16 are widened to float32 here, once).</summary>");
+        w.Line(spec.Precision == PrecisionKinds.Float32
+            ? "/// <summary>Binds every tensor to its place in the embedded checkpoint (F16/BF16 are widened to float32 here, once).</summary>"
+            : $"/// <summary>Binds every tensor to its place in the embedded checkpoint: the {PrecisionKinds.Name(spec.Precision)} matrices as they are, the rest as float32 (F16/BF16 widened here, once).</summary>");
         w.Open("private static global::AlbertAot.Weights.AlbertWeights LoadWeights()");
         w.Line($"global::AlbertAot.Weights.EmbeddedCheckpoint checkpoint = global::AlbertAot.Weights.EmbeddedCheckpoint.Open(typeof({spec.Class.ClassName}).Assembly, SafetensorsResourceName, Tensors.FileLength, Tensors.HeaderLength);");
-        w.Line("global::AlbertAot.Weights.WeightTensor wordEmbeddings = checkpoint.Get(Tensors.WordEmbeddings);");
+        w.Line($"global::AlbertAot.Weights.WeightTensor wordEmbeddings = {Load("WordEmbeddings", spec.Embeddings[0])};");
         w.Line("var embeddings = new global::AlbertAot.Weights.AlbertEmbeddingWeights(");
         w.Line("    wordEmbeddings,");
         for (int i = 1; i < s_embeddingFieldNames.Length; i++)
-            w.Line($"    checkpoint.Get(Tensors.{s_embeddingFieldNames[i]}){(i == s_embeddingFieldNames.Length - 1 ? ");" : ",")}");
+            w.Line($"    {Load(s_embeddingFieldNames[i], spec.Embeddings[i])}{(i == s_embeddingFieldNames.Length - 1 ? ");" : ",")}");
         w.Line("var groups = new global::AlbertAot.Weights.AlbertLayerWeights[][]");
         w.Line("{");
         foreach (var group in spec.Layers.GroupBy(l => l.Group))
@@ -300,23 +330,23 @@ internal static class ModelEmitter
             w.Line("    {");
             foreach (LayerSpec layer in group)
             {
-                string p = $"Tensors.Group{layer.Group}Layer{layer.Inner}";
+                string p = $"Group{layer.Group}Layer{layer.Inner}";
                 w.Line("        new(");
                 for (int i = 0; i < s_layerFieldNames.Length; i += 2)
-                    w.Line($"            checkpoint.Get({p}{s_layerFieldNames[i]}), checkpoint.Get({p}{s_layerFieldNames[i + 1]}){(i + 2 == s_layerFieldNames.Length ? ")," : ",")}");
+                    w.Line($"            {Load(p + s_layerFieldNames[i], layer.Tensors[i])}, {Load(p + s_layerFieldNames[i + 1], layer.Tensors[i + 1])}{(i + 2 == s_layerFieldNames.Length ? ")," : ",")}");
             }
             w.Line("    },");
         }
         w.Line("};");
         w.Line(spec.HasPooler
-            ? "var pooler = new global::AlbertAot.Weights.AlbertPoolerWeights(checkpoint.Get(Tensors.PoolerWeight), checkpoint.Get(Tensors.PoolerBias));"
+            ? $"var pooler = new global::AlbertAot.Weights.AlbertPoolerWeights({Load("PoolerWeight", spec.Pooler[0])}, {Load("PoolerBias", spec.Pooler[1])});"
             : "global::AlbertAot.Weights.AlbertPoolerWeights? pooler = null; // the checkpoint has no albert.pooler");
         if (spec.HasMlmHead)
         {
             w.Line("var mlmHead = new global::AlbertAot.Weights.AlbertMlmHeadWeights(");
-            w.Line("    checkpoint.Get(Tensors.MlmDenseWeight), checkpoint.Get(Tensors.MlmDenseBias),");
-            w.Line("    checkpoint.Get(Tensors.MlmLayerNormWeight), checkpoint.Get(Tensors.MlmLayerNormBias),");
-            w.Line("    wordEmbeddings, checkpoint.Get(Tensors.MlmDecoderBias));");
+            w.Line($"    {Load("MlmDenseWeight", spec.MlmHead[0])}, {Load("MlmDenseBias", spec.MlmHead[1])},");
+            w.Line($"    {Load("MlmLayerNormWeight", spec.MlmHead[2])}, {Load("MlmLayerNormBias", spec.MlmHead[3])},");
+            w.Line($"    wordEmbeddings, {Load("MlmDecoderBias", spec.MlmHead[5])});");
         }
         else w.Line("global::AlbertAot.Weights.AlbertMlmHeadWeights? mlmHead = null; // the checkpoint has no predictions.* head");
         if (!spec.HasSop && spec.TaskHead == 0)
@@ -345,7 +375,9 @@ internal static class ModelEmitter
         w.Open("private sealed class Engine : global::AlbertAot.Runtime.AlbertEngine");
         w.Line("private static readonly global::System.Lazy<Engine> s_instance = new(() => new Engine(), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
         w.Line();
-        w.Line("private Engine() : base(ModelConfig, LoadWeights()) { }");
+        w.Line(spec.Precision == PrecisionKinds.Float32
+            ? "private Engine() : base(ModelConfig, LoadWeights()) { }"
+            : "private Engine() : base(ModelConfig, LoadWeights(), ModelPrecision) { }");
         w.Line();
         w.Line("public static Engine Instance => s_instance.Value;");
         w.Line();
@@ -356,8 +388,10 @@ internal static class ModelEmitter
         w.Line("int rows = batch * seq;");
         w.Line("global::AlbertAot.Weights.AlbertEmbeddingWeights e = Weights.Embeddings;");
         w.Line();
-        w.Line("// Embeddings: word + position + token type, then LayerNorm over the embedding size.");
-        w.Line($"{K}Embeddings.Sum(s.InputIds, s.TokenTypeIds, e.WordEmbeddings.Span, e.PositionEmbeddings.Span, e.TokenTypeEmbeddings.Span,");
+        w.Line(spec.Embeddings[0].Narrow
+            ? $"// Embeddings: word ({(spec.Precision == PrecisionKinds.Int8 ? "int8 rows dequantized" : "bfloat16 rows widened")} as they are read) + position + token type, then LayerNorm."
+            : "// Embeddings: word + position + token type, then LayerNorm over the embedding size.");
+        w.Line($"{K}Embeddings.Sum(s.InputIds, s.TokenTypeIds, e.WordEmbeddings, e.PositionEmbeddings.Span, e.TokenTypeEmbeddings.Span,");
         w.Line("    s.Embedded, batch, seq, EmbeddingSize);");
         w.Line($"{K}LayerNorm.Forward(s.Embedded, e.LayerNormWeight.Span, e.LayerNormBias.Span, s.Embedded, rows, EmbeddingSize, LayerNormEps);");
         w.Line();

@@ -19,7 +19,8 @@ internal sealed record ModelClassInfo(
     string? CheckpointName,
     EquatableArray<DiagnosticInfo> Problems,
     EquatableLocation? Location,
-    int RequestedHeads = 0);
+    int RequestedHeads = 0,
+    int? RequestedPrecision = null);
 
 /// <summary>A declared checkpoint's descriptor and validated safetensors header.</summary>
 internal sealed record ParsedCheckpoint(CheckpointDescriptor Descriptor, SafetensorsHeader? Header, EquatableArray<DiagnosticInfo> Problems);
@@ -27,8 +28,12 @@ internal sealed record ParsedCheckpoint(CheckpointDescriptor Descriptor, Safeten
 /// <summary>A checkpoint's parsed config.json.</summary>
 internal sealed record ParsedConfig(string CheckpointName, string Path, ConfigSpec? Config, EquatableArray<DiagnosticInfo> Problems);
 
-/// <summary>A tensor as the runtime reads it: storage type, absolute offset in model.safetensors, element count.</summary>
-internal sealed record TensorRef(string Name, string DType, long FileOffset, long ElementCount);
+/// <summary>
+/// A tensor as the runtime reads it: storage type, absolute offset in the embedded safetensors file, element count.
+/// <paramref name="Narrow"/>: a matrix the build task converted, read in its reduced precision (BF16, or I8 with its
+/// per-row <paramref name="Scale"/>) instead of widened to float32.
+/// </summary>
+internal sealed record TensorRef(string Name, string DType, long FileOffset, long ElementCount, bool Narrow = false, TensorRef? Scale = null);
 
 /// <summary>Inner layer <see cref="Inner"/> of layer group <see cref="Group"/>: 16 tensors in AlbertLayerWeights' order.</summary>
 internal sealed record LayerSpec(int Group, int Inner, EquatableArray<TensorRef> Tensors);
@@ -51,6 +56,9 @@ internal sealed record ModelSpec(
     EquatableArray<TensorRef> TaskClassifier,
     EquatableArray<string> Labels)
 {
+    /// <summary>How the large matrices are stored (PrecisionKinds); the embedded file is that precision's.</summary>
+    public int Precision { get; init; } = PrecisionKinds.Float32;
+
     public bool HasPooler => Pooler.Count > 0;
     public bool HasMlmHead => MlmHead.Count > 0;
     public bool HasSop => SopClassifier.Count > 0;

@@ -6,6 +6,9 @@ using AlbertAot.Generator.Model;
 
 namespace AlbertAot.Generator.Parsing;
 
+/// <summary>A conversion the build task did not make, and why.</summary>
+internal sealed record SkippedConversion(string Precision, string Reason);
+
 /// <summary>A float tensor the build task found NaN or infinite values in.</summary>
 internal sealed record NonFiniteTensor(string Name, long NaNs, long Infinities, long Elements);
 
@@ -49,13 +52,40 @@ internal sealed record CheckpointDescriptor(
     /// <summary>The float tensors holding NaN or infinite values, in file order.</summary>
     public EquatableArray<NonFiniteTensor> NonFinite { get; init; } = EquatableArray<NonFiniteTensor>.Empty;
 
+    /// <summary>
+    /// The precision the described file is in (PrecisionKinds): Float32 for the checkpoint's own model.safetensors,
+    /// BFloat16/Int8 for a file the build task converted (docs/precision.md); -1 for a value the generator does not know.
+    /// </summary>
+    public int Precision { get; init; } = PrecisionKinds.Float32;
+
+    /// <summary>Whether the described file is embedded in the assembly (the task leaves out a float32 file no class uses).</summary>
+    public bool Embedded { get; init; } = true;
+
+    /// <summary>The precision classes without Precision = ... use: the item's Precision metadata, or Float32.</summary>
+    public int DefaultPrecision { get; init; } = PrecisionKinds.Float32;
+
+    /// <summary>The item's Precision metadata when it names no precision ("" when it is valid or absent).</summary>
+    public string PrecisionError { get; init; } = "";
+
+    /// <summary>For a converted file: the model.safetensors it was converted from.</summary>
+    public string Source { get; init; } = "";
+
+    /// <summary>The conversions asked for that the task did not make (a broken source, an I/O error), with why.</summary>
+    public EquatableArray<SkippedConversion> Skipped { get; init; } = EquatableArray<SkippedConversion>.Empty;
+
+    /// <summary>Whether this describes a file the build task converted (then I8 tensors, their scales and gaps between tensors are expected).</summary>
+    public bool IsConverted => Precision != PrecisionKinds.Float32;
+
     /// <summary>Reads a descriptor; null when the text is not one (then the build targets and generator disagree).</summary>
     public static CheckpointDescriptor? Parse(string? text)
     {
         if (text is null) return null;
         string name = "", directory = "", configPath = "", safetensorsPath = "", headerError = "", tokenizerPath = "", headerJson = "";
-        string headerErrorKind = "", tokenizerError = "", nonFiniteScan = "";
+        string headerErrorKind = "", tokenizerError = "", nonFiniteScan = "", precisionError = "", source = "";
+        int precision = PrecisionKinds.Float32, defaultPrecision = PrecisionKinds.Float32;
+        bool embedded = true;
         var nonFinite = new List<NonFiniteTensor>();
+        var skipped = new List<SkippedConversion>();
         bool configExists = false, tokenizerDeclared = false, tokenizerExists = false;
         long length = -1, headerLength = -1;
         int pos = 0;
@@ -90,6 +120,15 @@ internal sealed record CheckpointDescriptor(
                 case "tokenizer_exists": tokenizerExists = value == "true"; break;
                 case "tokenizer_error": tokenizerError = value; break;
                 case "nonfinite_scan": nonFiniteScan = value; break;
+                case "precision": precision = PrecisionKinds.Parse(value); break;
+                case "default_precision": defaultPrecision = Math.Max(PrecisionKinds.Parse(value), PrecisionKinds.Float32); break;
+                case "precision_error": precisionError = value; break;
+                case "embedded": embedded = value != "false"; break;
+                case "source": source = value; break;
+                case "skipped":
+                    int space = value.IndexOf(' ');
+                    skipped.Add(space < 0 ? new SkippedConversion(value, "") : new SkippedConversion(value.Substring(0, space), value.Substring(space + 1)));
+                    break;
                 case "nonfinite":
                     if (ParseNonFinite(value) is { } tensor) nonFinite.Add(tensor);
                     break;
@@ -103,6 +142,12 @@ internal sealed record CheckpointDescriptor(
             TokenizerError = tokenizerError,
             NonFiniteScan = nonFiniteScan,
             NonFinite = nonFinite.ToEquatableArray(),
+            Precision = precision,
+            Embedded = embedded,
+            DefaultPrecision = defaultPrecision,
+            PrecisionError = precisionError,
+            Source = source,
+            Skipped = skipped.ToEquatableArray(),
         };
     }
 

@@ -32,8 +32,9 @@ internal static class ModelBinder
         if (cls.CheckpointName is null || diagnostics.Count > 0) return Result(null, diagnostics, cls);
         string name = cls.CheckpointName;
 
-        ParsedCheckpoint? checkpoint = checkpoints.FirstOrDefault(c => c.Descriptor.Name == name);
-        if (checkpoint is null)
+        // One descriptor per precision the build task embedded the checkpoint in: its own file (Float32) and converted ones.
+        List<ParsedCheckpoint> candidates = checkpoints.Where(c => c.Descriptor.Name == name).ToList();
+        if (candidates.Count == 0)
         {
             string declared = string.Join(", ", checkpoints.Select(c => "'" + c.Descriptor.Name + "'").OrderBy(n => n, StringComparer.Ordinal));
             string why = declared.Length > 0
@@ -41,6 +42,28 @@ internal static class ModelBinder
                 : $"the project declares no AlbertCheckpoint item and '{System.IO.Path.Combine(weightsDirectory, name)}' holds no config.json (run weights/download.sh or declare <AlbertCheckpoint Include=\"DIR\" Name=\"{name}\" />)";
             diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.CheckpointNotDeclared, null, name, why));
             return Result(null, diagnostics, cls);
+        }
+
+        ParsedCheckpoint primary = candidates.FirstOrDefault(c => !c.Descriptor.IsConverted) ?? candidates[0];
+        if (primary.Descriptor.PrecisionError.Length > 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidPrecision, null,
+                $"The Precision=\"{primary.Descriptor.PrecisionError}\" metadata of AlbertCheckpoint '{name}'",
+                "use Float32, BFloat16 or Int8 (any case; bf16 and int8 work too), or leave it out for Float32"));
+            return Result(null, diagnostics, cls);
+        }
+        int precision = cls.RequestedPrecision ?? primary.Descriptor.DefaultPrecision;
+        ParsedCheckpoint? checkpoint = candidates.FirstOrDefault(c => c.Descriptor.Precision == precision && c.Descriptor.Embedded);
+        if (checkpoint is null)
+        {
+            if (precision != PrecisionKinds.Float32 && (primary.Header is null || primary.Problems.Count > 0))
+                checkpoint = primary; // the task does not convert a broken file: its own diagnostics say what is wrong
+            else
+            {
+                diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.PrecisionNotEmbedded, null, name, PrecisionKinds.Name(precision), cls.DisplayName,
+                    NotEmbeddedReason(primary.Descriptor, precision)));
+                return Result(null, diagnostics, cls);
+            }
         }
 
         CheckpointDescriptor d = checkpoint.Descriptor;
@@ -70,6 +93,19 @@ internal static class ModelBinder
         if (!d.TokenizerExists)
             diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.NoTokenizer, null, name, d.TokenizerPath, cls.DisplayName));
         return Result(spec, diagnostics, cls);
+    }
+
+    /// <summary>Why a checkpoint is not embedded in a precision, and how to fix it (ALB0035).</summary>
+    private static string NotEmbeddedReason(CheckpointDescriptor primary, int precision)
+    {
+        string p = PrecisionKinds.Name(precision);
+        SkippedConversion? skipped = primary.Skipped.FirstOrDefault(s => s.Precision == p);
+        if (skipped is not null) return $"the build step could not convert '{primary.SafetensorsPath}': {skipped.Reason}";
+        return (precision == PrecisionKinds.Float32
+                ? "the build step embeds the float32 model.safetensors only when a class uses it, and it found none that does"
+                : $"the build step converts a checkpoint only to the precisions the project names, and it found none that names {p}") +
+            $": write Precision = AlbertPrecision.{p} literally on the attribute (the build step reads the source text; it does not evaluate constants), " +
+            $"or give the AlbertCheckpoint item Precision=\"{p}\" metadata";
     }
 
     private static ModelSpec? BindTensors(ModelClassInfo cls, string name, ConfigSpec c, SafetensorsHeader header, CheckpointDescriptor d,
@@ -111,13 +147,44 @@ internal static class ModelBinder
                 diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.TensorShapeMismatch, null, name, entry.Name, d.SafetensorsPath, entry.ShapeText, string.Join(", ", shape)));
                 return null;
             }
+            long count = shape.Aggregate(1L, (a, b) => a * b);
+            if (d.IsConverted && PrecisionKinds.IsConverted(entry.Name))
+                return Narrow(entry, count);
             if (entry.DType is not ("F32" or "F16" or "BF16"))
             {
                 diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.UnsupportedDType, null, name, entry.Name, d.SafetensorsPath, entry.DType));
                 return null;
             }
-            long count = shape.Aggregate(1L, (a, b) => a * b);
             return new TensorRef(entry.Name, entry.DType, header.DataStart + entry.Begin, count);
+        }
+
+        // A matrix of a BF16 or INT8 file the build task converted: BF16, or I8 followed by its float32 scales, one per row.
+        TensorRef? Narrow(TensorEntry entry, long count)
+        {
+            bool int8 = d.Precision == PrecisionKinds.Int8;
+            string want = int8 ? "I8" : "BF16";
+            if (entry.DType != want)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidTensorLayout, null, name, entry.Name, d.SafetensorsPath,
+                    $"is stored as {entry.DType} in the {PrecisionKinds.Name(d.Precision)} file the build step converted, where it must be {want}: delete obj/ and rebuild"));
+                return null;
+            }
+            var tensor = new TensorRef(entry.Name, entry.DType, header.DataStart + entry.Begin, count, Narrow: true);
+            if (!int8) return tensor;
+            long rows = entry.Shape[0];
+            string scaleName = PrecisionKinds.ScaleName(entry.Name);
+            if (!byName.TryGetValue(scaleName, out TensorEntry? scale))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.MissingTensor, null, name, d.SafetensorsPath, scaleName, rows));
+                return null;
+            }
+            if (scale.DType != "F32" || scale.Shape.Count != 1 || scale.Shape[0] != rows)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidTensorLayout, null, name, scaleName, d.SafetensorsPath,
+                    $"is {scale.DType} [{scale.ShapeText}]; the scales of '{entry.Name}' must be F32 [{rows}], one per row: delete obj/ and rebuild"));
+                return null;
+            }
+            return tensor with { Scale = new TensorRef(scaleName, "F32", header.DataStart + scale.Begin, rows) };
         }
 
         // A head is present when its first tensor is; then all of its tensors are required.
@@ -173,7 +240,10 @@ internal static class ModelBinder
         return new ModelSpec(cls, name, c, header.FileLength, header.HeaderLength, storage,
             embeddings.Select(t => t!).ToEquatableArray(), layers.ToEquatableArray(),
             pooler.Select(t => t!).ToEquatableArray(), mlm.Select(t => t!).ToEquatableArray(), d.TokenizerExists,
-            sop.Select(t => t!).ToEquatableArray(), taskHead, task.Select(t => t!).ToEquatableArray(), labels.ToEquatableArray());
+            sop.Select(t => t!).ToEquatableArray(), taskHead, task.Select(t => t!).ToEquatableArray(), labels.ToEquatableArray())
+        {
+            Precision = d.IsConverted ? d.Precision : PrecisionKinds.Float32,
+        };
     }
 
     /// <summary>
@@ -279,7 +349,7 @@ internal static class ModelBinder
             .Concat(spec.SopClassifier).Concat(spec.TaskClassifier).Select(t => t.Name), StringComparer.Ordinal);
         foreach (NonFiniteTensor t in d.NonFinite)
             if (read.Contains(t.Name))
-                diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.NonFiniteWeights, null, spec.CheckpointName, t.Name, d.SafetensorsPath,
+                diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.NonFiniteWeights, null, spec.CheckpointName, t.Name, d.IsConverted ? d.Source : d.SafetensorsPath,
                     t.NaNs, t.Infinities, t.Elements));
     }
 

@@ -30,8 +30,18 @@ internal static class ModelClassParser
 
         // Heads = AlbertHeads.X | ...: the heads the class needs; the binder checks the checkpoint has them.
         int requestedHeads = 0;
+        int? requestedPrecision = null;
         foreach (var named in attribute.NamedArguments)
         {
+            // Precision = AlbertPrecision.X: which embedded file (and which kernels) the class uses.
+            if (named.Key == "Precision" && named.Value.Value is not null)
+            {
+                requestedPrecision = System.Convert.ToInt32(named.Value.Value, System.Globalization.CultureInfo.InvariantCulture);
+                if (!PrecisionKinds.IsDefined(requestedPrecision.Value))
+                    problems.Add(DiagnosticInfo.Create(AlbertDiagnostics.InvalidPrecision, location,
+                        $"[AlbertModel(Precision = {requestedPrecision.Value})] on '{display}'", "use AlbertPrecision.Float32, BFloat16 or Int8"));
+                continue;
+            }
             if (named.Key != "Heads" || named.Value.Value is null) continue;
             requestedHeads = System.Convert.ToInt32(named.Value.Value, System.Globalization.CultureInfo.InvariantCulture);
             if ((requestedHeads & ~HeadKinds.All) != 0)
@@ -63,7 +73,7 @@ internal static class ModelClassParser
 
         string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
         return new ModelClassInfo(ns, type.Name, syntax is RecordDeclarationSyntax ? "record" : "class", display, containing.ToEquatableArray(), name, problems.ToEquatableArray(), location,
-            requestedHeads);
+            requestedHeads, requestedPrecision);
     }
 
     private static string Keyword(TypeDeclarationSyntax type) => type switch
