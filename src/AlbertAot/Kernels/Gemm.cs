@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 using AlbertAot.Runtime;
 
 namespace AlbertAot.Kernels;
@@ -24,7 +25,12 @@ public enum GemmEpilogue
     Tanh,
 }
 
-/// <summary>The micro-kernels a GEMM can run on (tests pick one; production code uses <see cref="Auto"/>).</summary>
+/// <summary>
+/// The micro-kernels a GEMM can run on (tests pick one; production code uses <see cref="Auto"/>). For Float32 and
+/// BFloat16 panels the kinds name the vector tier of the kernel. For Int8 panels Vector512 / Vector256 / Vector128
+/// (and Vector128Tall) name the widening fallback of that width, Scalar the scalar one, and two kinds exist for Int8
+/// only: <see cref="Int8Vnni256"/> (x64 AVX-VNNI vpdpbusd on ymm) and <see cref="Int8Dot128"/> (ARM64 sdot).
+/// </summary>
 internal enum GemmKernelKind
 {
     Auto,
@@ -33,6 +39,8 @@ internal enum GemmKernelKind
     Vector128,
     Vector128Tall,
     Scalar,
+    Int8Vnni256,
+    Int8Dot128,
 }
 
 /// <summary>A micro-kernel: <see cref="Tile"/> computes rows × <see cref="Width"/> outputs from one panel.</summary>
@@ -80,7 +88,7 @@ internal readonly struct GemmRows8 : IGemmRows { public static int Value => 8; }
 /// Loop order: panel by panel (one panel = 48 output columns, K·192 bytes), and within a panel every block of rows,
 /// so a panel is read from memory once and reused from L2 for the other row blocks.
 /// </remarks>
-public static unsafe class Gemm
+public static unsafe partial class Gemm
 {
     /// <summary>
     /// How far ahead of the panel read the kernels prefetch, one line per k: 16 KiB (measured best on Zen 5,
@@ -111,7 +119,7 @@ public static unsafe class Gemm
         Check(x, w, y, rows, epilogue, columnStart, ref columnEnd);
         if (rows == 0 || columnStart == columnEnd) return;
         fixed (float* px = x, py = y)
-            Run(GemmKernelKind.Auto, px, w.InFeatures, w, py, w.OutFeatures, rows, epilogue, columnStart, columnEnd);
+            RunParallel(GemmKernelKind.Auto, null, px, w.InFeatures, w, py, w.OutFeatures, rows, epilogue, columnStart, columnEnd);
         GC.KeepAlive(w);
     }
 
@@ -142,7 +150,13 @@ public static unsafe class Gemm
         GC.KeepAlive(w);
     }
 
-    /// <summary>The micro-kernel <see cref="GemmKernelKind.Auto"/> runs on in this process.</summary>
+    /// <summary>The micro-kernel <see cref="GemmKernelKind.Auto"/> runs on in this process for Int8 panels.</summary>
+    internal static GemmKernelKind AutoInt8Kernel =>
+        AvxVnni.IsSupported ? GemmKernelKind.Int8Vnni256
+        : Dp.IsSupported ? GemmKernelKind.Int8Dot128
+        : AutoKernel;
+
+    /// <summary>The micro-kernel <see cref="GemmKernelKind.Auto"/> runs on in this process (Float32 and BFloat16 panels).</summary>
     internal static GemmKernelKind AutoKernel =>
         Vector512.IsHardwareAccelerated ? GemmKernelKind.Vector512
         : Vector256.IsHardwareAccelerated ? GemmKernelKind.Vector256
@@ -166,17 +180,33 @@ public static unsafe class Gemm
     private static void RunParallel(GemmKernelKind kind, ComputePool? pool, float* x, nint ldx, PackedLinear w, float* y, nint ldy,
         int rows, GemmEpilogue epilogue, int columnStart, int columnEnd)
     {
+        if (w.Format == PanelFormat.Int8)
+        {
+            // Quantize the rows once, on this thread, before the column split: every part reads the same bytes.
+            if (kind == GemmKernelKind.Auto) kind = AutoInt8Kernel;
+            Int8Rows quantized = QuantizeRows(kind, x, ldx, rows, w.InFeatures, w.PanelSteps);
+            RunParallel(kind, pool, quantized, x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd);
+        }
+        else
+        {
+            RunParallel(kind, pool, default, x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd);
+        }
+    }
+
+    private static void RunParallel(GemmKernelKind kind, ComputePool? pool, Int8Rows quantized, float* x, nint ldx, PackedLinear w,
+        float* y, nint ldy, int rows, GemmEpilogue epilogue, int columnStart, int columnEnd)
+    {
         int firstPanel = columnStart / PackedLinear.PanelWidth;
         int panels = (columnEnd + PackedLinear.PanelWidth - 1) / PackedLinear.PanelWidth - firstPanel;
         int parts = pool is null ? 1 : Math.Min(pool.ThreadCount, panels);
         if (parts <= 1 || 2L * rows * w.InFeatures * (columnEnd - columnStart) < MinParallelFlops)
         {
-            Run(kind, x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd);
+            Run(kind, quantized, x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd);
             return;
         }
         var body = new ParallelBody
         {
-            Kind = kind, X = x, Ldx = ldx, W = w, Y = y, Ldy = ldy, Rows = rows, Epilogue = epilogue,
+            Kind = kind, Quantized = quantized, X = x, Ldx = ldx, W = w, Y = y, Ldy = ldy, Rows = rows, Epilogue = epilogue,
             ColumnStart = columnStart, ColumnEnd = columnEnd, FirstPanel = firstPanel, Panels = panels, Parts = parts,
         };
         pool!.Run(body, parts);
@@ -186,6 +216,7 @@ public static unsafe class Gemm
     private struct ParallelBody : IComputeBody
     {
         public GemmKernelKind Kind;
+        public Int8Rows Quantized;
         public float* X, Y;
         public nint Ldx, Ldy;
         public PackedLinear W;
@@ -196,14 +227,24 @@ public static unsafe class Gemm
         {
             int p0 = FirstPanel + (int)((long)Panels * part / Parts), p1 = FirstPanel + (int)((long)Panels * (part + 1) / Parts);
             int start = Math.Max(ColumnStart, p0 * PackedLinear.PanelWidth), end = Math.Min(ColumnEnd, p1 * PackedLinear.PanelWidth);
-            if (start < end) Run(Kind, X, Ldx, W, Y, Ldy, Rows, Epilogue, start, end);
+            if (start < end) Run(Kind, Quantized, X, Ldx, W, Y, Ldy, Rows, Epilogue, start, end);
         }
     }
 
-    private static void Run(GemmKernelKind kind, float* x, nint ldx, PackedLinear w, float* y, nint ldy, int rows,
+    private static void Run(GemmKernelKind kind, Int8Rows quantized, float* x, nint ldx, PackedLinear w, float* y, nint ldy, int rows,
         GemmEpilogue epilogue, int columnStart, int columnEnd)
     {
+        if (w.Format == PanelFormat.Int8)
+        {
+            RunInt8(kind, quantized, w, y, ldy, rows, epilogue, columnStart, columnEnd);
+            return;
+        }
         if (kind == GemmKernelKind.Auto) kind = AutoKernel;
+        if (w.Format == PanelFormat.BFloat16)
+        {
+            RunBFloat16(kind, x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd);
+            return;
+        }
         // Few rows and weights still where they are: read them in place (bit-identical to the panels).
         if (rows <= GemmRowMajor.MaxRows && w.HasSource && !w.IsPacked)
         {
@@ -232,7 +273,7 @@ public static unsafe class Gemm
     /// reused from L2 by every row block). A panel wholly inside the range is stored straight into y; a partial one
     /// (the padded last panel, or a range that cuts a panel) goes through a tile on the stack.
     /// </summary>
-    private static void Drive<TKernel>(float* x, nint ldx, PackedLinear w, float* y, nint ldy, int rows,
+    internal static void Drive<TKernel>(float* x, nint ldx, PackedLinear w, float* y, nint ldy, int rows,
         GemmEpilogue epilogue, int columnStart, int columnEnd) where TKernel : struct, IGemmKernel
     {
         const int P = PackedLinear.PanelWidth;
@@ -244,7 +285,7 @@ public static unsafe class Gemm
         {
             int c0 = panel * P, lo = Math.Max(columnStart, c0), hi = Math.Min(columnEnd, c0 + P);
             bool whole = lo == c0 && hi == c0 + P;
-            float* b = panels + (nint)panel * k * P, panelBias = bias + c0;
+            float* b = panels + (nint)panel * w.PanelSteps * P, panelBias = bias + c0; // 32-bit values: floats or BF16 pairs
             // Tiles (of the kernel's width) that overlap [lo, hi).
             int s0 = (lo - c0) / width * width, s1 = (hi - c0 + width - 1) / width * width;
             for (int r0 = 0; r0 < rows; r0 += height)
