@@ -35,8 +35,10 @@ internal static class Program
               one line per input line {"text", "text_pair"?, "max_length"?, "padding"? "max_length"}: input_ids,
               token_type_ids, attention_mask, tokens, decoded, decoded_cleanup (HF AlbertTokenizer's), streaming
           AlbertCli bench [--seq 8,16,128,512] [--threads N] [--runs R] [--warmup W] [--min-seconds S]
-                          [--outputs logits|features] [--json FILE]
-              median and min latency per sequence length (batch 1), in the shape of ../shared/bench's OrtBench
+                          [--outputs logits|features] [--workload latency|fill-mask|batched] [--json FILE]
+              median and min latency per sequence length (batch 1), in the shape of ../shared/bench's OrtBench;
+              --workload fill-mask: "Hello I'm a [MASK] model." (10 tokens, MLM head at the mask only);
+              --workload batched: 32 sentences of 10-40 tokens, packed into 4 length-sorted batches
         """;
 
     public static int Main(string[] args)
@@ -66,7 +68,7 @@ internal static class Program
                 "sop" => HeadCommands.Sop(args[1..], new CliModel(), StandardOutput()),
                 "choose" => HeadCommands.Choose(args[1..], new CliModel(), StandardOutput()),
                 "tokenize" => TokenizeCommand.Run(Console.In, StandardOutput(), RequireTokenizer()),
-                "bench" => BenchCommand.Run(Options.Parse(args[1..], "--seq", "--threads", "--runs", "--warmup", "--min-seconds", "--outputs", "--json"), new CliModel()),
+                "bench" => BenchCommand.Run(Options.Parse(args[1..], "--seq", "--threads", "--runs", "--warmup", "--min-seconds", "--outputs", "--workload", "--json"), new CliModel()),
                 _ => Fail($"unknown verb '{args[0]}'.\n\n{Usage}"),
             };
         }
