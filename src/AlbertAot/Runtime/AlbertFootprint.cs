@@ -33,8 +33,23 @@ public sealed record AlbertFootprint(
     /// <summary>The footprint of a model with this config and heads (what the generated <c>Footprint</c> calls).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A non-positive length, batch or thread count, or a length beyond max_position_embeddings.</exception>
     public static AlbertFootprint Compute(AlbertConfig config, AlbertHeads heads, long embeddedWeightBytes, long widenedWeightBytes,
-        int maxSequenceLength, int batchSize = 1, int threads = 1)
+        int maxSequenceLength, int batchSize = 1, int threads = 1) =>
+        Compute(config, heads, AlbertPrecision.Float32, embeddedWeightBytes, widenedWeightBytes, maxSequenceLength, batchSize, threads);
+
+    /// <summary>
+    /// The footprint of a model compiled in <paramref name="precision"/>: its packed panels hold bfloat16 pairs or int8
+    /// quads (with a scale and a sum per column) instead of float32.
+    /// </summary>
+    public static AlbertFootprint Compute(AlbertConfig config, AlbertHeads heads, AlbertPrecision precision, long embeddedWeightBytes,
+        long widenedWeightBytes, int maxSequenceLength, int batchSize = 1, int threads = 1)
     {
+        PanelFormat format = precision switch
+        {
+            AlbertPrecision.Float32 => PanelFormat.Float32,
+            AlbertPrecision.BFloat16 => PanelFormat.BFloat16,
+            AlbertPrecision.Int8 => PanelFormat.Int8,
+            _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Not an AlbertPrecision value."),
+        };
         ArgumentNullException.ThrowIfNull(config);
         if (maxSequenceLength <= 0 || maxSequenceLength > config.MaxPositionEmbeddings)
             throw new ArgumentOutOfRangeException(nameof(maxSequenceLength), maxSequenceLength,
@@ -43,13 +58,13 @@ public sealed record AlbertFootprint(
         if (threads <= 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "The thread count must be positive.");
 
         int h = config.HiddenSize, e = config.EmbeddingSize, i = config.IntermediateSize;
-        long layer = PackedLinear.PackedBytesFor(3 * h, h) + PackedLinear.PackedBytesFor(h, h)
-            + PackedLinear.PackedBytesFor(i, h) + PackedLinear.PackedBytesFor(h, i);
-        long encoder = (long)config.NumHiddenGroups * config.InnerGroupNum * layer + PackedLinear.PackedBytesFor(h, e);
+        long Packed(int outFeatures, int inFeatures) => PackedLinear.PackedBytesFor(outFeatures, inFeatures, format);
+        long layer = Packed(3 * h, h) + Packed(h, h) + Packed(i, h) + Packed(h, i);
+        long encoder = (long)config.NumHiddenGroups * config.InnerGroupNum * layer + Packed(h, e);
         bool mlm = (heads & AlbertHeads.MaskedLM) != 0;
-        if ((heads & AlbertHeads.Pooler) != 0) encoder += PackedLinear.PackedBytesFor(h, h);
-        if (mlm) encoder += PackedLinear.PackedBytesFor(e, h);
-        long decoder = mlm ? PackedLinear.PackedBytesFor(config.VocabSize, e) : 0;
+        if ((heads & AlbertHeads.Pooler) != 0) encoder += Packed(h, h);
+        if (mlm) encoder += Packed(e, h);
+        long decoder = mlm ? Packed(config.VocabSize, e) : 0;
 
         return new AlbertFootprint(embeddedWeightBytes, widenedWeightBytes, encoder, decoder,
             ActivationBytesFor(config, batchSize, maxSequenceLength, threads), maxSequenceLength, batchSize, threads);
