@@ -92,6 +92,9 @@ public sealed class CheckpointBuilder
 {
     public const string Root = "/src/app/weights/";
 
+    /// <summary>Where the build task writes descriptors (and converted files, under bf16/ and int8/).</summary>
+    public const string ObjDirectory = "/src/app/obj/Debug/net10.0/albert/";
+
     private static readonly (string Suffix, Func<AlbertShape, long[]> Shape)[] s_layerTensors =
     {
         ("attention.query.weight", c => new long[] { c.Hidden, c.Hidden }), ("attention.query.bias", c => new long[] { c.Hidden }),
@@ -149,6 +152,11 @@ public sealed class CheckpointBuilder
     private string _headerErrorKind = "";
     private string _tokenizerError = "";
     private string _nonFiniteScan = "ok";
+    private string _precision = "Float32";
+    private string _defaultPrecision = "Float32";
+    private string _precisionError = "";
+    private bool _embedded = true;
+    private readonly List<(string Precision, string Reason)> _skipped = new();
     private readonly List<(string Tensor, long NaNs, long Infinities, long Elements)> _nonFinite = new();
 
     public CheckpointBuilder WithConfigFileText(string? text) { ConfigFileText = text; return this; }
@@ -186,6 +194,28 @@ public sealed class CheckpointBuilder
     public CheckpointBuilder WithHeaderError(string error, string kind = "") { _headerError = error; _headerErrorKind = kind; return this; }
     public CheckpointBuilder WithTokenizerError(string error) { _tokenizerError = error; return this; }
     public CheckpointBuilder WithNonFiniteScan(string status) { _nonFiniteScan = status; return this; }
+
+    /// <summary>
+    /// Describes the file the build task converts this checkpoint to (docs/precision.md): the converted matrices BF16 or I8
+    /// (each I8 one followed by its F32 "_scale" [rows]), in the source's data order, each at a multiple of 64 bytes.
+    /// </summary>
+    public CheckpointBuilder WithConversion(string precision) { _precision = precision; return this; }
+
+    /// <summary>The item's Precision metadata as the task normalized it (default_precision=).</summary>
+    public CheckpointBuilder WithDefaultPrecision(string precision) { _defaultPrecision = precision; return this; }
+
+    /// <summary>Precision metadata that names no precision (precision_error=).</summary>
+    public CheckpointBuilder WithPrecisionError(string value) { _precisionError = value; return this; }
+
+    /// <summary>Whether the described file is embedded (the task leaves out a float32 file no class uses).</summary>
+    public CheckpointBuilder WithEmbedded(bool embedded) { _embedded = embedded; return this; }
+
+    /// <summary>A conversion the task did not make (skipped=PRECISION why).</summary>
+    public CheckpointBuilder WithSkipped(string precision, string reason) { _skipped.Add((precision, reason)); return this; }
+
+    /// <summary>The tensors docs/precision.md converts (rank 2 and a float dtype required besides), written out independently of the generator's list.</summary>
+    public static bool IsConvertedName(string name) => System.Text.RegularExpressions.Regex.IsMatch(name,
+        @"^((albert\.)?(embeddings\.word_embeddings|encoder\.embedding_hidden_mapping_in|pooler|encoder\.albert_layer_groups\.[0-9]+\.albert_layers\.[0-9]+\.(attention\.query|attention\.key|attention\.value|attention\.dense|ffn|ffn_output))|predictions\.dense|predictions\.decoder)\.weight$");
 
     /// <summary>The build task found NaN or infinite values in this tensor (a nonfinite= line in the descriptor).</summary>
     public CheckpointBuilder WithNonFinite(string tensor, long nans, long infinities, long elements)
@@ -265,13 +295,29 @@ public sealed class CheckpointBuilder
 
         // The safetensors writer lays data out by alignment (larger dtypes first), then by name.
         long offset = 0;
-        foreach (HeaderTensor t in tensors.OrderByDescending(t => DTypeSize(t.DType)).ThenBy(t => t.Name, StringComparer.Ordinal))
+        bool converted = _precision != "Float32";
+        var layout = new List<HeaderTensor>();
+        foreach (HeaderTensor t in tensors.OrderByDescending(t => DTypeSize(t.DType)).ThenBy(t => t.Name, StringComparer.Ordinal).ToList())
         {
             if (_gaps.TryGetValue(t.Name, out long gap)) offset += gap;
+            bool convert = converted && IsConvertedName(t.Name) && t.Shape.Length == 2 && t.DType is ("F32" or "F16" or "BF16");
+            if (convert) t.DType = _precision == "Int8" ? "I8" : "BF16";
+            if (converted) offset = (offset + 63) / 64 * 64;
             t.Begin = offset;
             offset += t.ElementCount * DTypeSize(t.DType);
             t.End = offset;
+            layout.Add(t);
+            if (convert && _precision == "Int8")
+            {
+                var scale = new HeaderTensor(t.Name + "_scale", "F32", new[] { t.Shape[0] });
+                offset = (offset + 63) / 64 * 64;
+                scale.Begin = offset;
+                offset += 4 * t.Shape[0];
+                scale.End = offset;
+                layout.Add(scale);
+            }
         }
+        if (converted) tensors = layout;
         long dataLength = offset;
         foreach (var edit in _afterLayout) edit(tensors);
 
@@ -282,7 +328,9 @@ public sealed class CheckpointBuilder
         long length = _safetensorsLength ?? 8 + headerLength + dataLength;
         string dir = Root + Name;
         string configPath = dir + "/config.json";
-        string safetensorsPath = dir + "/model.safetensors";
+        string sourcePath = dir + "/model.safetensors";
+        string folder = _precision switch { "Int8" => "int8/", "BFloat16" => "bf16/", _ => "" };
+        string safetensorsPath = converted ? ObjDirectory + folder + Name + ".safetensors" : sourcePath;
         string tokenizerPath = _tokenizerDeclared ? "/src/app/tokenizers/" + Name + ".model" : dir + "/spiece.model";
 
         var text = new StringBuilder();
@@ -291,6 +339,12 @@ public sealed class CheckpointBuilder
         text.Append("directory=").Append(dir).Append('\n');
         text.Append("config=").Append(configPath).Append('\n');
         text.Append("config_exists=").Append(_configExists ? "true" : "false").Append('\n');
+        text.Append("precision=").Append(_precision).Append('\n');
+        text.Append("default_precision=").Append(_defaultPrecision).Append('\n');
+        text.Append("precision_error=").Append(_precisionError).Append('\n');
+        text.Append("embedded=").Append(_embedded ? "true" : "false").Append('\n');
+        text.Append("source=").Append(converted ? sourcePath : "").Append('\n');
+        foreach (var (precision, reason) in _skipped) text.Append("skipped=").Append(precision).Append(' ').Append(reason).Append('\n');
         text.Append("safetensors=").Append(safetensorsPath).Append('\n');
         text.Append("safetensors_length=").Append(length.ToString(CultureInfo.InvariantCulture)).Append('\n');
         text.Append("header_length=").Append((_safetensorsLength < 0 ? -1 : headerLength).ToString(CultureInfo.InvariantCulture)).Append('\n');
@@ -308,7 +362,7 @@ public sealed class CheckpointBuilder
         string descriptor = text.ToString();
         foreach (var transform in _descriptorTransforms) descriptor = transform(descriptor);
 
-        return new Checkpoint(Name, "/src/app/obj/Debug/net10.0/albert/" + Name + ".albert", descriptor, configPath,
+        return new Checkpoint(Name, ObjDirectory + folder + Name + ".albert", descriptor, configPath,
             ConfigFileText, ConfigPassed && _configExists, tensors, header, headerLength, length, safetensorsPath, tokenizerPath);
     }
 
