@@ -1011,6 +1011,28 @@ public class DiagnosticTests
 
     // ---- the set of ids ----
 
+    // ---- ALB0035 / ALB0036: precision (more in PrecisionTests and PrecisionBuildTaskTests) ----
+
+    [Fact]
+    public void Alb0035_PrecisionNotEmbedded()
+    {
+        // Only the float32 file is described: the build step found no class naming BFloat16.
+        Diagnostic d = GeneratorHarness.Run(Tiny().Build(),
+            "[AlbertAot.AlbertModel(\"m\", Precision = AlbertAot.AlbertPrecision.BFloat16)] public partial class M;").Single("ALB0035");
+        Assert.StartsWith("Checkpoint 'm' is not embedded in BFloat16 precision, which 'M' uses: ", GeneratorRun.Message(d));
+        Assert.EndsWith("or give the AlbertCheckpoint item Precision=\"BFloat16\" metadata", GeneratorRun.Message(d));
+    }
+
+    [Fact]
+    public void Alb0036_InvalidPrecision()
+    {
+        Assert.Equal("[AlbertModel(Precision = 3)] on 'M' names no precision: use AlbertPrecision.Float32, BFloat16 or Int8",
+            GeneratorRun.Message(GeneratorHarness.Run(Tiny().Build(),
+                "[AlbertAot.AlbertModel(\"m\", Precision = (AlbertAot.AlbertPrecision)3)] public partial class M;").Single("ALB0036")));
+        Assert.StartsWith("The Precision=\"half\" metadata of AlbertCheckpoint 'm' names no precision",
+            GeneratorRun.Message(GeneratorHarness.Run(Tiny().WithPrecisionError("half").Build()).Single("ALB0036")));
+    }
+
     [Fact]
     public void EveryDiagnosticId_HasATestHere()
     {
