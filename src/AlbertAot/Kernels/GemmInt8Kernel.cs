@@ -24,7 +24,7 @@ internal unsafe interface IGemmInt8Kernel
 
 /// <summary>
 /// The INT8 micro-kernel, generic over the width and the dot-product instruction (<see cref="IInt8Lanes{TSelf}"/>):
-/// THeight rows × 3 vectors of columns (AVX-VNNI 4×24 on ymm, ARM64 sdot 8×12, the widening fallbacks 4×48, 4×24,
+/// THeight rows × 3 vectors of columns (AVX-VNNI 8×24 on ymm, ARM64 sdot 8×12, the widening fallbacks 4×48, 4×24,
 /// 4×12, scalar 1×3). Per step (four k): 3 panel loads, one 32-bit broadcast per row, 3 dot-product-accumulates per
 /// row. The int32 sums are exact (K ≤ <see cref="PackedLinear.MaxInt8InFeatures"/>), so their order does not matter and
 /// every tier gives the same bits after the shared epilogue.

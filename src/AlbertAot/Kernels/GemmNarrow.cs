@@ -61,7 +61,7 @@ public static unsafe partial class Gemm
         {
             case GemmKernelKind.Int8Vnni256:
                 if (!AvxVnni.IsSupported) throw new PlatformNotSupportedException("AVX-VNNI is not supported here.");
-                DriveInt8<GemmInt8Kernel<Int8Vnni256, GemmRows4>>(quantized, w, y, ldy, rows, epilogue, columnStart, columnEnd);
+                DriveInt8<GemmInt8Kernel<Int8Vnni256, GemmRows8>>(quantized, w, y, ldy, rows, epilogue, columnStart, columnEnd);
                 break;
             case GemmKernelKind.Int8Dot128:
                 if (!Dp.IsSupported) throw new PlatformNotSupportedException("The ARM64 dot-product extension is not supported here.");
