@@ -129,6 +129,24 @@ public class PrecisionTests
         Assert.Contains("leaves a hole", GeneratorRun.Message(GeneratorHarness.Run(holed).Single("ALB0010")));
     }
 
+    [Fact]
+    public void OneFolderUnderTwoNames_TheConfigPassedOnce_IsFoundByItsPath()
+    {
+        // <AlbertCheckpoint Include="dir" Name="a" /> and <... Include="dir" Name="a-int8" Precision="Int8" />: the compiler
+        // receives dir/config.json once, with one name's metadata.
+        Checkpoint a = new CheckpointBuilder("a", Configs.Tiny).Build();
+        Checkpoint b = new CheckpointBuilder("a-int8", Configs.Tiny).WithDefaultPrecision("Int8").WithEmbedded(false).WithConfigNotPassed()
+            .WithDescriptorTransform(t => t.Replace(CheckpointBuilder.Root + "a-int8/config.json", a.ConfigPath)).Build();
+        Checkpoint b8 = new CheckpointBuilder("a-int8", Configs.Tiny).WithDefaultPrecision("Int8").WithConversion("Int8").WithConfigNotPassed()
+            .WithDescriptorTransform(t => t.Replace(CheckpointBuilder.Root + "a-int8/config.json", a.ConfigPath)).Build();
+        GeneratorRun run = GeneratorHarness.Run(new[] { a, b, b8 },
+            "[AlbertAot.AlbertModel(\"a\")] public partial class A;\n[AlbertAot.AlbertModel(\"a-int8\")] public partial class A8;\n");
+        run.AssertNoCrash();
+        Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
+        Assert.Equal(2, run.Sources.Length);
+        run.AssertCompiles();
+    }
+
     // ---- ALB0035: the precision asked for is not embedded ----
 
     [Fact]

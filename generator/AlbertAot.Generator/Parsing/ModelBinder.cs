@@ -72,7 +72,10 @@ internal static class ModelBinder
             diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.FileMissing, null, name, "config.json", d.ConfigPath));
         else
         {
-            ParsedConfig? parsed = configs.FirstOrDefault(c => c.CheckpointName == name);
+            // One folder declared under several names (e.g. one item per precision) passes its config.json to the compiler
+            // once, with one of the names: then it is found by its path.
+            ParsedConfig? parsed = configs.FirstOrDefault(c => c.CheckpointName == name)
+                ?? configs.FirstOrDefault(c => string.Equals(c.Path, d.ConfigPath, StringComparison.Ordinal));
             if (parsed is null)
                 diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.FileUnreadable, null, name, d.ConfigPath, "it was not passed to the compiler as an AdditionalFiles item"));
             else
