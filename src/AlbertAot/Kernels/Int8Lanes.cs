@@ -31,7 +31,12 @@ internal unsafe interface IInt8Lanes<TSelf> where TSelf : struct, IInt8Lanes<TSe
     static abstract void Store(TSelf acc, int* sums, float rowScale, float* colScales, float* bias, float* c);
 }
 
-/// <summary>x64 AVX-VNNI on ymm: vpdpbusd (u8 activations × s8 weights, four products per lane, no saturation).</summary>
+/// <summary>
+/// x64 AVX-VNNI on ymm: vpdpbusd (u8 activations × s8 weights, four products per lane, no saturation). .NET 10 has no
+/// 512-bit VNNI API (no Avx512Vnni; AvxVnni has no V512; Avx10v1/AvxVnniInt8 are not supported on this CPU). With
+/// AVX-512 the JIT keeps accumulators in ymm16-23 too (moving them through ymm0-15 around each vpdpbusd), which is why
+/// an 8-row tile still pays off.
+/// </summary>
 internal readonly unsafe struct Int8Vnni256(Vector256<int> v) : IInt8Lanes<Int8Vnni256>
 {
     private readonly Vector256<int> _v = v;
@@ -68,8 +73,10 @@ internal readonly unsafe struct Int8Dot128(Vector128<int> v) : IInt8Lanes<Int8Do
 }
 
 /// <summary>
-/// The widening fallback on Vector512 (no 512-bit VNNI API in .NET 10): each byte sign-extended by a shift left and an
-/// arithmetic shift right (the BF16 trick for int8), int32 multiplies and adds. s8 × s8.
+/// The widening fallback on Vector512 (no 512-bit VNNI API in .NET 10). x64: bytes 0/2 and 1/3 of each lane
+/// sign-extended into int16 halves (shifts by 8), then two vpmaddwd (int16 pairs summed exactly into int32); elsewhere
+/// each byte sign-extended by a shift left and an arithmetic shift right (the BF16 trick for int8), int32 multiplies
+/// and adds. s8 × s8. The same for <see cref="Int8Widen256"/> (AVX2) and <see cref="Int8Widen128"/> (SSE2, NEON).
 /// </summary>
 internal readonly unsafe struct Int8Widen512(Vector512<int> v) : IInt8Lanes<Int8Widen512>
 {
@@ -83,6 +90,14 @@ internal readonly unsafe struct Int8Widen512(Vector512<int> v) : IInt8Lanes<Int8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Int8Widen512 DotAdd(Int8Widen512 acc, Int8Widen512 a, Int8Widen512 w)
     {
+        if (Avx512BW.IsSupported)
+        {
+            // Bytes 0 and 2 (1 and 3) of each lane sign-extended into its two int16 halves, then vpmaddwd: exact pairs.
+            Vector512<short> x16 = a._v.AsInt16(), y16 = w._v.AsInt16();
+            Vector512<short> xe = Avx512BW.ShiftRightArithmetic(Avx512BW.ShiftLeftLogical(x16, 8), 8), xo = Avx512BW.ShiftRightArithmetic(x16, 8);
+            Vector512<short> ye = Avx512BW.ShiftRightArithmetic(Avx512BW.ShiftLeftLogical(y16, 8), 8), yo = Avx512BW.ShiftRightArithmetic(y16, 8);
+            return new(acc._v + Avx512BW.MultiplyAddAdjacent(xe, ye) + Avx512BW.MultiplyAddAdjacent(xo, yo));
+        }
         Vector512<int> x = a._v, y = w._v;
         return new(acc._v
             + Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(x, 24), 24) * Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(y, 24), 24)
@@ -108,6 +123,13 @@ internal readonly unsafe struct Int8Widen256(Vector256<int> v) : IInt8Lanes<Int8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Int8Widen256 DotAdd(Int8Widen256 acc, Int8Widen256 a, Int8Widen256 w)
     {
+        if (Avx2.IsSupported)
+        {
+            Vector256<short> x16 = a._v.AsInt16(), y16 = w._v.AsInt16();
+            Vector256<short> xe = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(x16, 8), 8), xo = Avx2.ShiftRightArithmetic(x16, 8);
+            Vector256<short> ye = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(y16, 8), 8), yo = Avx2.ShiftRightArithmetic(y16, 8);
+            return new(acc._v + Avx2.MultiplyAddAdjacent(xe, ye) + Avx2.MultiplyAddAdjacent(xo, yo));
+        }
         Vector256<int> x = a._v, y = w._v;
         return new(acc._v
             + Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(x, 24), 24) * Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(y, 24), 24)
@@ -133,6 +155,13 @@ internal readonly unsafe struct Int8Widen128(Vector128<int> v) : IInt8Lanes<Int8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Int8Widen128 DotAdd(Int8Widen128 acc, Int8Widen128 a, Int8Widen128 w)
     {
+        if (Sse2.IsSupported)
+        {
+            Vector128<short> x16 = a._v.AsInt16(), y16 = w._v.AsInt16();
+            Vector128<short> xe = Sse2.ShiftRightArithmetic(Sse2.ShiftLeftLogical(x16, 8), 8), xo = Sse2.ShiftRightArithmetic(x16, 8);
+            Vector128<short> ye = Sse2.ShiftRightArithmetic(Sse2.ShiftLeftLogical(y16, 8), 8), yo = Sse2.ShiftRightArithmetic(y16, 8);
+            return new(acc._v + Sse2.MultiplyAddAdjacent(xe, ye) + Sse2.MultiplyAddAdjacent(xo, yo));
+        }
         Vector128<int> x = a._v, y = w._v;
         return new(acc._v
             + Vector128.ShiftRightArithmetic(Vector128.ShiftLeft(x, 24), 24) * Vector128.ShiftRightArithmetic(Vector128.ShiftLeft(y, 24), 24)
