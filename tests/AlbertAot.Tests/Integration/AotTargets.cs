@@ -109,15 +109,17 @@ internal static class AotBinaries
     /// errors in AlbertCli.csproj, and none may even be printed), the instruction set ILC was given, and a publish folder
     /// holding the one binary. Returns the binary, copied alone into an empty folder (nothing beside it at run time).
     /// </summary>
-    public static string PublishAlbertCli(string runtimeIdentifier, string? instructionSet, string expectedInstructionSet, string fixture)
+    public static string PublishAlbertCli(string runtimeIdentifier, string? instructionSet, string expectedInstructionSet, string fixture,
+        AlbertPrecision precision = AlbertPrecision.Float32)
     {
         string checkpoint = Path.Combine(FixtureCases.Root, fixture);
-        string publish = DotnetCli.TempDirectory($"aot-{runtimeIdentifier}-{instructionSet ?? "default"}");
+        string publish = DotnetCli.TempDirectory($"aot-{runtimeIdentifier}-{instructionSet ?? "default"}-{precision}");
         string? spiece = SharedFile("albert/spiece.model");
         string tokenizer = spiece is null ? "" : $" -p:AlbertTokenizer=\"{spiece}\"";
         string isa = instructionSet is null ? "" : $" -p:IlcInstructionSet={instructionSet}";
         string log = DotnetCli.RunOk("dotnet",
-            $"publish samples/AlbertCli -c Release -r {runtimeIdentifier} -p:PublishAot=true{isa} -p:AlbertCheckpoint=\"{checkpoint}\"{tokenizer} -o \"{publish}\"",
+            $"publish samples/AlbertCli -c Release -r {runtimeIdentifier} -p:PublishAot=true{isa} -p:AlbertCheckpoint=\"{checkpoint}\"{tokenizer} " +
+            $"-p:AlbertPrecision={precision} -o \"{publish}\"",
             DotnetCli.RepositoryRoot, PublishTimeout);
         Assert.DoesNotContain("warning", log, StringComparison.OrdinalIgnoreCase);
 
@@ -170,6 +172,27 @@ internal static class AotBinaries
                 Assert.True(worst <= tolerance,
                     $"{runner.Description}: {fixture}/{Path.GetFileName(caseFile)} {name}: max diff {worst:G3} > {tolerance:G3}");
             }
+            File.Delete(result);
+        }
+    }
+
+    /// <summary>
+    /// `forward` of a reduced-precision binary on every case of the fixture, within that precision's budgets of the
+    /// fixture's float32 truth (<see cref="PrecisionFixtureTests"/>, the same numbers as in process).
+    /// </summary>
+    public static void AssertForwardWithinPrecisionBudget(AotRunner runner, string binary, string fixture, AlbertPrecision precision)
+    {
+        string[] cases = Directory.GetFiles(Path.Combine(FixtureCases.Root, fixture, "cases"), "*.safetensors");
+        Assert.NotEmpty(cases);
+        Assert.Contains($"precision             {precision} ", runner.RunOk(binary, "info", TimeSpan.FromMinutes(1)));
+        foreach (string caseFile in cases.OrderBy(c => c, StringComparer.Ordinal))
+        {
+            string result = Path.Combine(Path.GetDirectoryName(binary)!, Path.GetFileName(caseFile) + ".out");
+            runner.RunOk(binary, $"forward --input \"{caseFile}\" --output \"{result}\"", TimeSpan.FromMinutes(5));
+            SafetensorsFile expected = SafetensorsFile.Read(caseFile), actual = SafetensorsFile.Read(result);
+            Assert.True(actual.Contains("last_hidden_state"), $"{runner.Description}: {Path.GetFileName(caseFile)} has no last_hidden_state");
+            PrecisionFixtureTests.AssertWithinBudget($"{runner.Description}: {fixture}/{Path.GetFileName(caseFile)} {precision}", precision,
+                expected, name => actual.Contains(name) ? new FloatTensor(actual.ReadSingles(name), actual.Shape(name)) : null, hiddenSize: expected.Shape("last_hidden_state")[^1]);
             File.Delete(result);
         }
     }
