@@ -166,7 +166,9 @@ internal static class ModelEmitter
         w.Line("/// widened copies, packed matrices and one caller's activation buffers (per concurrent caller or session).");
         w.Line("/// </summary>");
         w.Line("public static global::AlbertAot.Runtime.AlbertFootprint Footprint(int maxSequenceLength, int batchSize = 1, int threads = 1) =>");
-        w.Line("    global::AlbertAot.Runtime.AlbertFootprint.Compute(ModelConfig, ModelHeads, EmbeddedWeightBytes, WidenedWeightBytes, maxSequenceLength, batchSize, threads);");
+        w.Line(spec.Precision == PrecisionKinds.Float32
+            ? "    global::AlbertAot.Runtime.AlbertFootprint.Compute(ModelConfig, ModelHeads, EmbeddedWeightBytes, WidenedWeightBytes, maxSequenceLength, batchSize, threads);"
+            : "    global::AlbertAot.Runtime.AlbertFootprint.Compute(ModelConfig, ModelHeads, ModelPrecision, EmbeddedWeightBytes, WidenedWeightBytes, maxSequenceLength, batchSize, threads);");
         w.Line();
     }
 

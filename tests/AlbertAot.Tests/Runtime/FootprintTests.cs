@@ -52,6 +52,30 @@ public class FootprintTests
     }
 
     [Fact]
+    public void ReducedPrecisionFootprintsAreWhatTheirNarrowPackingAllocates()
+    {
+        foreach (var (weights, config, footprint, precision) in new[]
+                 {
+                     (TinyGroupsBFloat16Model.ModelWeights, TinyGroupsBFloat16Model.ModelConfig, TinyGroupsBFloat16Model.Footprint(32), AlbertPrecision.BFloat16),
+                     (TinyGroupsInt8Model.ModelWeights, TinyGroupsInt8Model.ModelConfig, TinyGroupsInt8Model.Footprint(32), AlbertPrecision.Int8),
+                 })
+        {
+            var packed = new AlbertPackedWeights(weights, config, packInBackground: false);
+            packed.PackEncoder();
+            packed.Decoder.EnsurePacked();
+            Assert.Equal(footprint.PackedEncoderBytes + footprint.PackedDecoderBytes, packed.PackedBytes);
+            // Narrower than float32 panels, and the converted matrices are never widened.
+            AlbertFootprint float32 = TinyGroupsModel.Footprint(32);
+            Assert.True(footprint.PackedEncoderBytes < float32.PackedEncoderBytes * (precision == AlbertPrecision.Int8 ? 0.35 : 0.6),
+                $"{precision}: packed encoder {footprint.PackedEncoderBytes} vs float32 {float32.PackedEncoderBytes}");
+            Assert.Equal(Tensors(weights).Distinct().Where(t => !t.IsInPlace).Sum(t => 4L * t.Length), footprint.WidenedWeightBytes);
+            string resource = $"AlbertAot/{config.CheckpointName}/model.{(precision == AlbertPrecision.Int8 ? "int8" : "bf16")}.safetensors";
+            using (Stream? embedded = typeof(TinyGroupsInt8Model).Assembly.GetManifestResourceStream(resource))
+                Assert.Equal(embedded?.Length, footprint.EmbeddedWeightBytes); // the converted file, not the source (F16 here)
+        }
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task BackgroundPackingPacksTheEncoderThenTheDecoderOnceTheHeadIsUsed()
     {
         var packed = new AlbertPackedWeights(TinyV1Model.ModelWeights, TinyV1Model.ModelConfig);
