@@ -105,9 +105,13 @@ internal static class Program
         // The footprint the generated class states (AlbertFootprint): memory beyond the .NET runtime, in MiB.
         int shortLength = Math.Min(128, c.MaxPositionEmbeddings);
         AlbertAot.Runtime.AlbertFootprint full = CliModel.Footprint(c.MaxPositionEmbeddings), typical = CliModel.Footprint(shortLength);
-        Console.WriteLine($"embedded weights      {Mib(full.EmbeddedWeightBytes)} (model.safetensors inside this binary, read in place)");
+        AlbertPrecision precision = AlbertAot.Runtime.AlbertEngine.PrecisionOf(model);
+        string file = precision switch { AlbertPrecision.BFloat16 => "model.bf16.safetensors", AlbertPrecision.Int8 => "model.int8.safetensors", _ => "model.safetensors" };
+        Console.WriteLine($"embedded weights      {Mib(full.EmbeddedWeightBytes)} ({file} inside this binary, read in place)");
         Console.WriteLine($"widened weights       {Mib(full.WidenedWeightBytes)} (F16/BF16 tensors copied to F32 at first use)");
-        Console.WriteLine($"packed encoder        {Mib(full.PackedEncoderBytes)} (GEMM panels, packed in the background from the second forward pass)");
+        Console.WriteLine(precision == AlbertPrecision.Float32
+            ? $"packed encoder        {Mib(full.PackedEncoderBytes)} (GEMM panels, packed in the background from the second forward pass)"
+            : $"packed encoder        {Mib(full.PackedEncoderBytes)} ({precision} GEMM panels, packed at first use)");
         Console.WriteLine($"packed decoder        {Mib(full.PackedDecoderBytes)} (with the encoder, once the MLM head is used)");
         Console.WriteLine(shortLength == c.MaxPositionEmbeddings
             ? $"activations           {Mib(full.ActivationBytes)} per caller at {c.MaxPositionEmbeddings} tokens (batch 1, 1 thread)"

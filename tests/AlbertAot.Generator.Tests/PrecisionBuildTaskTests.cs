@@ -313,6 +313,32 @@ public sealed class PrecisionBuildTaskTests : IClassFixture<PrecisionBuildFixtur
         Assert.True(File.GetLastWriteTimeUtc(Obj("int8", "i8.safetensors")) > before);
     }
 
+    [Fact]
+    public void AnOlderSourceInPlaceOfTheConvertedOne_IsConvertedAgain()
+    {
+        // The item now names a different checkpoint whose file is older than the conversion (another download, a
+        // restored backup): a time comparison would keep the stale output; the stamp of the source must not.
+        string source = Path.Combine(_f.Root, "bf", "model.safetensors"), output = Obj("bf16", "bf.safetensors");
+        byte[] original = File.ReadAllBytes(source);
+        DateTime originalTime = File.GetLastWriteTimeUtc(source);
+        byte[] converted = File.ReadAllBytes(output);
+        try
+        {
+            File.Copy(Path.Combine(_f.Root, "half", "model.safetensors"), source, overwrite: true); // F16: other bytes, other length
+            File.SetLastWriteTimeUtc(source, new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+            string rebuilt = _f.MsBuild();
+            Assert.Single(rebuilt.Split('\n'), l => l.Contains("AlbertAot: converted checkpoint 'bf' to BFloat16"));
+            Assert.NotEqual(converted, File.ReadAllBytes(output));
+        }
+        finally
+        {
+            File.WriteAllBytes(source, original);
+            File.SetLastWriteTimeUtc(source, originalTime);
+            _f.MsBuild(); // the other tests read the conversion of the original
+        }
+        Assert.Equal(converted, File.ReadAllBytes(output));
+    }
+
     // ---- the descriptors, fed to the generator ----
 
     private GeneratorRun Generate(string source, params string[] descriptors)
