@@ -59,7 +59,7 @@ public class ResourceLookupTests
     {
         var e = Assert.Throws<AlbertCheckpointException>(() =>
             EmbeddedCheckpoint.Open(WithResources, "AlbertAot/albert-base-v2/model.safetensors", FixtureLength, FixtureHeaderLength));
-        Assert.Contains($"is not embedded in assembly '{WithResources.GetName().Name}' (it embeds the files of checkpoint(s) tiny-groups, tiny-heads-base, ", e.Message);
+        Assert.Contains($"is not embedded in assembly '{WithResources.GetName().Name}' (it embeds the files of checkpoint(s) tiny-groups, tiny-groups-bf16, tiny-groups-int8, tiny-heads-base, ", e.Message);
         Assert.Contains("tiny-v1)", e.Message);
         Assert.Contains("compiled against checkpoint 'albert-base-v2'", e.Message);
     }
