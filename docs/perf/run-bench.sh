@@ -6,16 +6,9 @@
 # (docs/precision.md); they run in the same rounds.
 # Then: python3 docs/perf/chart.py $OUT docs/perf/latency-albert-base.svg
 set -e
+here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT" && cd "$OUT"
-quiet() {  # wait (up to 5 min) until the CPUs are >= 90 % idle over 2 s
-  local deadline=$(( $(date +%s) + 300 ))
-  while :; do
-    read -r _ u n s i w q sq st _ < /proc/stat; local t1=$((u+n+s+i+w+q+sq+st)) i1=$i
-    sleep 2
-    read -r _ u n s i w q sq st _ < /proc/stat; local t2=$((u+n+s+i+w+q+sq+st)) i2=$i
-    if [ $(( 100 * (i2 - i1) / (t2 - t1) )) -ge 90 ] || [ $(date +%s) -ge $deadline ]; then return; fi
-  done
-}
+source "$here/quiet.sh"
 echo "== $(date -u +%FT%TZ) $(uptime)"
 for round in 1 2 3; do
   for th in 1 2; do
