@@ -71,8 +71,10 @@ internal static class AotTools
     {
         bool ok = System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Avx512BW.IsSupported
             && System.Runtime.Intrinsics.X86.Avx512DQ.IsSupported && System.Runtime.Intrinsics.X86.Avx512F.VL.IsSupported;
-        RequireNothingMissing(ok ? [] : ["AVX-512"],
-            "this CPU has no AVX-512 (F, BW, DQ, VL), so an x86-64-v4 binary cannot run on it (qemu 7.2 does not emulate AVX-512)");
+        // Hardware, unlike a tool, cannot be installed, and no emulator here runs AVX-512 (qemu 7.2's TCG does not):
+        // a skip with the reason even in CI, so a CI machine without AVX-512 is not red for what it cannot run.
+        Skip.IfNot(ok, "This test runs an x86-64-v4 binary, and this CPU has no AVX-512 (F, BW, DQ, VL); qemu 7.2 does not " +
+            "emulate AVX-512 either, so the AVX-512 tier is tested only on machines that have it.");
     }
 
     private static void RequireNothingMissing(List<string> missing, string message)

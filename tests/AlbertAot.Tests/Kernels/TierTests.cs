@@ -48,4 +48,32 @@ public class TierTests
         if (Environment.GetEnvironmentVariable("DOTNET_EnableHWIntrinsic") == "0")
             Assert.False(Vector128.IsHardwareAccelerated, "DOTNET_EnableHWIntrinsic=0 but Vector128 is still accelerated.");
     }
+
+    /// <summary>
+    /// The kernel tests compare every kernel the process can run; on a CPU without AVX-512 (or without AVX-VNNI) the
+    /// Vector512 kernels (or the VNNI INT8 kernel) are not among them, and no emulator here runs those instructions
+    /// (qemu 7.2's TCG has neither). These two tests make that visible in the test report as a skip with the reason,
+    /// instead of a kernel silently missing from the list.
+    /// </summary>
+    [SkippableFact]
+    public void The_AVX512_kernels_run_on_this_CPU()
+    {
+        Skip.If(Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") == "0", "DOTNET_EnableAVX512=0: this run tests the narrower tiers.");
+        Skip.IfNot(Avx512F.IsSupported,
+            "This CPU has no AVX-512 (and qemu 7.2 does not emulate it): the Vector512 kernels are not tested in this run.");
+        Skip.IfNot(Vector512.IsHardwareAccelerated,
+            "This CPU has AVX-512F but the runtime does not accelerate Vector512 on it (its throttling heuristic for early " +
+            "AVX-512 parts): the Vector512 kernels are not tested in this run.");
+        Assert.Equal(AlbertAot.Kernels.GemmKernelKind.Vector512, AlbertAot.Kernels.Gemm.AutoKernel);
+    }
+
+    [SkippableFact]
+    public void The_AVX_VNNI_int8_kernel_runs_on_this_CPU()
+    {
+        Skip.IfNot(Avx2.IsSupported, "AVX2 is disabled in this run: the INT8 widening fallbacks are tested.");
+        Skip.IfNot(AvxVnni.IsSupported,
+            "This CPU has no AVX-VNNI (and qemu 7.2 does not emulate it): the INT8 vpdpbusd kernel is not tested in this run, " +
+            "the INT8 widening fallback is.");
+        Assert.Equal(AlbertAot.Kernels.GemmKernelKind.Int8Vnni256, AlbertAot.Kernels.Gemm.AutoInt8Kernel);
+    }
 }
