@@ -57,6 +57,21 @@ internal unsafe interface IGemmKernel
     /// sequential in kk from 0 in FP32.
     /// </summary>
     static abstract void Tile(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc);
+
+    /// <summary>
+    /// Depth of the k-blocks <see cref="Gemm.Drive{TKernel}"/> splits a whole panel into, so that the block of the panel
+    /// the row blocks share stays in L1 (0: no blocking, the whole depth per tile). Only for kernels that implement
+    /// <see cref="TilePart"/>.
+    /// </summary>
+    static virtual int KBlock => 0;
+
+    /// <summary>
+    /// <see cref="Tile"/> over one k-block: the sums start from c's values when <paramref name="accumulate"/> (a partial
+    /// sum stored as a float and loaded again is the same float, so the result is the unblocked one bit for bit), and
+    /// the bias is added only when <paramref name="bias"/> is not null (the last block).
+    /// </summary>
+    static virtual void TilePart(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate) =>
+        throw new NotSupportedException("This kernel does not block k.");
 }
 
 /// <summary>A compile-time row count: the kernels are instantiated per count so unused accumulators vanish.</summary>
@@ -286,6 +301,11 @@ public static unsafe partial class Gemm
             int c0 = panel * P, lo = Math.Max(columnStart, c0), hi = Math.Min(columnEnd, c0 + P);
             bool whole = lo == c0 && hi == c0 + P;
             float* b = panels + (nint)panel * w.PanelSteps * P, panelBias = bias + c0; // 32-bit values: floats or BF16 pairs
+            if (whole && TKernel.KBlock > 0 && k > TKernel.KBlock)
+            {
+                DriveBlocked<TKernel>(x, ldx, b, k, panelBias, y + c0, ldy, rows, epilogue);
+                continue;
+            }
             // Tiles (of the kernel's width) that overlap [lo, hi).
             int s0 = (lo - c0) / width * width, s1 = (hi - c0 + width - 1) / width * width;
             for (int r0 = 0; r0 < rows; r0 += height)
@@ -308,6 +328,35 @@ public static unsafe partial class Gemm
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// One whole panel, k-block by k-block, and within a block every row block: the block of the panel (KBlock × 48
+    /// floats) is read from L2 once and reused from L1 by the other row blocks, where a full-depth tile of a narrow kernel
+    /// streams its columns from L2 for every row block (measured on an AVX2-only Zen 5: [128, 768] × [2304] at 53 % of
+    /// peak unblocked). The partial sums wait in y; the bias comes with the last block, the epilogue after it.
+    /// </summary>
+    private static void DriveBlocked<TKernel>(float* x, nint ldx, float* b, int k, float* bias, float* c, nint ldc, int rows,
+        GemmEpilogue epilogue) where TKernel : struct, IGemmKernel
+    {
+        const int P = PackedLinear.PanelWidth;
+        int height = TKernel.Height, width = TKernel.Width, kBlock = TKernel.KBlock;
+        for (int k0 = 0; k0 < k; k0 += kBlock)
+        {
+            int depth = Math.Min(kBlock, k - k0);
+            bool accumulate = k0 > 0, last = k0 + depth == k;
+            float* block = b + (nint)k0 * P;
+            for (int r0 = 0; r0 < rows; r0 += height)
+            {
+                int h = Math.Min(height, rows - r0);
+                float* a = x + r0 * ldx + k0, cr = c + r0 * ldc;
+                for (int s = 0; s < P; s += width)
+                    TKernel.TilePart(h, a, ldx, block + s, depth, last ? bias + s : null, cr + s, ldc, accumulate);
+            }
+        }
+        if (epilogue == GemmEpilogue.None) return;
+        for (int r0 = 0; r0 < rows; r0 += height)
+            ApplyEpilogue(epilogue, c + r0 * ldc, ldc, Math.Min(height, rows - r0));
     }
 
     /// <summary>
