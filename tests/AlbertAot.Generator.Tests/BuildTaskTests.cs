@@ -80,6 +80,8 @@ public sealed class BuildTaskFixture : IDisposable
         // spiece.model: valid, broken, unsupported, missing, and random mutations of the valid one.
         byte[] valid = SentencePieceBytes.Model();
         Tokenizer("sp-valid", valid);
+        Tokenizer("sp-large", SentencePieceBytes.Model(SentencePieceBytes.AlbertPieces.Concat(
+            Enumerable.Range(0, 200).Select(i => ("\u2581extra" + i, SentencePieceBytes.Normal)))));
         Tokenizer("sp-empty", Array.Empty<byte>());
         Tokenizer("sp-json", Encoding.UTF8.GetBytes("{\"pieces\": []}"));
         Tokenizer("sp-vocab-text", Encoding.UTF8.GetBytes("<pad>\t0\n<unk>\t0\n[CLS]\t0\n"));
@@ -360,8 +362,24 @@ public sealed class BuildTaskTests : IClassFixture<BuildTaskFixture>
     public void ValidTokenizer_NoError()
     {
         Assert.Equal("", D("sp-valid").TokenizerError);
+        Assert.Equal(SentencePieceBytes.AlbertPieces.Length, D("sp-valid").TokenizerPieces);
         Generate("sp-valid").AssertGeneratesAndCompiles();
         if (_f.Descriptors.ContainsKey("sp-albert")) Assert.Equal("", D("sp-albert").TokenizerError); // ../shared/albert/spiece.model, when present
+    }
+
+    [Fact]
+    public void ATokenizerLargerThanTheVocabulary_IsRefused()
+    {
+        // A valid tokenizer with more pieces than the checkpoint's vocab_size (100): ids 100 and up would have no
+        // embedding (at run time the first such id would stop a forward pass), so the build says so; ALBERT's real
+        // 30,000-piece spiece.model on the same checkpoint too, when ../shared has it.
+        int pieces = SentencePieceBytes.AlbertPieces.Length + 200;
+        Assert.Equal(pieces, D("sp-large").TokenizerPieces);
+        Assert.Contains($"has {pieces} pieces but config.json's vocab_size is 100: its ids 100 to {pieces - 1} have no word embedding",
+            Only("sp-large", "ALB0037"));
+        if (!_f.Descriptors.ContainsKey("sp-albert")) return;
+        Assert.Equal(30000, D("sp-albert").TokenizerPieces);
+        Assert.Contains("has 30000 pieces but config.json's vocab_size is 100", Only("sp-albert", "ALB0037"));
     }
 
     [Theory]

@@ -29,7 +29,8 @@ public class DescriptorFormatTests
         string targets = File.ReadAllText(RepoFile("src", "AlbertAot", "build", "AlbertAot.targets"));
         string[] written = Regex.Matches(targets, "text\\.Append\\(\"([a-z_]+)=\"\\)").Select(m => m.Groups[1].Value).ToArray();
         Assert.Equal("header", written.Last());
-        string[] built = new CheckpointBuilder("m", Configs.Tiny).Build().DescriptorText.Split('\n')
+        // tokenizer_pieces is written only for a valid tokenizer: the builder writes it when given a count.
+        string[] built = new CheckpointBuilder("m", Configs.Tiny).WithTokenizerPieces(100).Build().DescriptorText.Split('\n')
             .Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Substring(0, l.IndexOf('='))).ToArray();
         Assert.Equal(written, built);
     }
@@ -90,6 +91,8 @@ public class DescriptorFormatTests
         Assert.Equal(("it says 9 bytes", "length", "it has no pieces", "skipped: big-endian build machine"),
             (d.HeaderError, d.HeaderErrorKind, d.TokenizerError, d.NonFiniteScan));
         Assert.Empty(d.NonFinite);
+        Assert.Equal(-1, d.TokenizerPieces); // no tokenizer_pieces line: not checked
+        Assert.Equal(30000, CheckpointDescriptor.Parse(new CheckpointBuilder("m", Configs.Tiny).WithTokenizerPieces(30000).Build().DescriptorText)!.TokenizerPieces);
     }
 
     /// <summary>

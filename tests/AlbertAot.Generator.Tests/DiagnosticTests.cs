@@ -848,6 +848,25 @@ public class DiagnosticTests
             Message(Tiny().WithTokenizer(exists: true, declared: true).WithTokenizerError("it has no pieces (ModelProto field 1)"), "ALB0034"));
     }
 
+    [Fact]
+    public void Alb0037_TokenizerWithMorePiecesThanTheVocabulary()
+    {
+        // Configs.Tiny has vocab_size 100; ALBERT's real spiece.model has 30000 pieces.
+        Assert.Equal("Checkpoint 'm': the tokenizer '/src/app/tokenizers/m.model' has 30000 pieces but config.json's vocab_size is 100: " +
+                     "its ids 100 to 29999 have no word embedding; give the checkpoint its own spiece.model",
+            Message(Tiny().WithTokenizer(exists: true, declared: true).WithTokenizerPieces(30000), "ALB0037"));
+    }
+
+    [Theory]
+    [InlineData(100)]  // as many pieces as embeddings
+    [InlineData(60)]   // fewer: the rows past the tokenizer are never looked up, which HF allows too
+    public void A_tokenizer_within_the_vocabulary_compiles(int pieces)
+    {
+        GeneratorRun run = GeneratorHarness.Run(Tiny().WithTokenizer(exists: true, declared: true).WithTokenizerPieces(pieces).Build());
+        Assert.Empty(run.Errors);
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id == "ALB0037");
+    }
+
     // ---- heads: ALB0005 (id2label), ALB0012 (classifier rows), ALB0020, ALB0021, ALB0022 ----
 
     private static string Architecture(string architecture, params (string Field, object? Value)[] fields) =>

@@ -154,6 +154,10 @@ internal static class AlbertDiagnostics
         "Invalid precision",
         "{0} names no precision: {1}");
 
+    public static readonly DiagnosticDescriptor TokenizerVocabularyTooLarge = Error("ALB0037",
+        "Tokenizer has more pieces than the checkpoint has embeddings",
+        "Checkpoint '{0}': the tokenizer '{1}' has {2} pieces but config.json's vocab_size is {3}: its ids {3} to {4} have no word embedding; give the checkpoint its own spiece.model");
+
     public static readonly DiagnosticDescriptor InternalError = Error("ALB9999",
         "Internal generator error",
         "AlbertAot.Generator failed on checkpoint '{0}': {1}. This is a bug in AlbertAot: please report it with the checkpoint's config.json and safetensors header.");
@@ -197,6 +201,7 @@ internal static class AlbertDiagnostics
         [TokenizerInvalid.Id] = TokenizerInvalid,
         [PrecisionNotEmbedded.Id] = PrecisionNotEmbedded,
         [InvalidPrecision.Id] = InvalidPrecision,
+        [TokenizerVocabularyTooLarge.Id] = TokenizerVocabularyTooLarge,
         [InternalError.Id] = InternalError,
     };
 

@@ -46,6 +46,9 @@ internal sealed record CheckpointDescriptor(
     /// <summary>Why the tokenizer file is not a usable SentencePiece model ("" when it is, or was not checked).</summary>
     public string TokenizerError { get; init; } = "";
 
+    /// <summary>How many pieces (ids) the tokenizer has, when the build task read it as valid; -1 when not checked.</summary>
+    public int TokenizerPieces { get; init; } = -1;
+
     /// <summary>"ok" when the build task scanned the float tensors for NaN/Inf, else why not ("" from an older targets file).</summary>
     public string NonFiniteScan { get; init; } = "";
 
@@ -87,6 +90,7 @@ internal sealed record CheckpointDescriptor(
         var nonFinite = new List<NonFiniteTensor>();
         var skipped = new List<SkippedConversion>();
         bool configExists = false, tokenizerDeclared = false, tokenizerExists = false;
+        int tokenizerPieces = -1;
         long length = -1, headerLength = -1;
         int pos = 0;
         while (pos < text.Length)
@@ -119,6 +123,7 @@ internal sealed record CheckpointDescriptor(
                 case "tokenizer_declared": tokenizerDeclared = value == "true"; break;
                 case "tokenizer_exists": tokenizerExists = value == "true"; break;
                 case "tokenizer_error": tokenizerError = value; break;
+                case "tokenizer_pieces": tokenizerPieces = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : -1; break;
                 case "nonfinite_scan": nonFiniteScan = value; break;
                 case "precision": precision = PrecisionKinds.Parse(value); break;
                 case "default_precision": defaultPrecision = Math.Max(PrecisionKinds.Parse(value), PrecisionKinds.Float32); break;
@@ -140,6 +145,7 @@ internal sealed record CheckpointDescriptor(
         {
             HeaderErrorKind = headerErrorKind,
             TokenizerError = tokenizerError,
+            TokenizerPieces = tokenizerPieces,
             NonFiniteScan = nonFiniteScan,
             NonFinite = nonFinite.ToEquatableArray(),
             Precision = precision,

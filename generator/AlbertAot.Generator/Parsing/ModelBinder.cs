@@ -89,6 +89,11 @@ internal static class ModelBinder
             diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.TokenizerMissing, null, name, d.TokenizerPath));
         if (d.TokenizerExists && d.TokenizerError.Length > 0)
             diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.TokenizerInvalid, null, name, d.TokenizerPath, d.TokenizerError));
+        if (config is not null && d.TokenizerExists && d.TokenizerError.Length == 0 && d.TokenizerPieces > config.VocabSize)
+            diagnostics.Add(DiagnosticInfo.Create(AlbertDiagnostics.TokenizerVocabularyTooLarge, null, name, d.TokenizerPath,
+                d.TokenizerPieces.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                config.VocabSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                (d.TokenizerPieces - 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         if (config is null || checkpoint.Header is null || diagnostics.Count > 0) return Result(null, diagnostics, cls);
 
         var spec = BindTensors(cls, name, config, checkpoint.Header, d, diagnostics);

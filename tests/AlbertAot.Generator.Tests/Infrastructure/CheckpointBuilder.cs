@@ -151,6 +151,7 @@ public sealed class CheckpointBuilder
     private bool _tokenizerExists = true;
     private string _headerErrorKind = "";
     private string _tokenizerError = "";
+    private int _tokenizerPieces = -1;
     private string _nonFiniteScan = "ok";
     private string _precision = "Float32";
     private string _defaultPrecision = "Float32";
@@ -193,6 +194,8 @@ public sealed class CheckpointBuilder
     public CheckpointBuilder WithHeaderLength(long length) { _headerLength = length; return this; }
     public CheckpointBuilder WithHeaderError(string error, string kind = "") { _headerError = error; _headerErrorKind = kind; return this; }
     public CheckpointBuilder WithTokenizerError(string error) { _tokenizerError = error; return this; }
+    /// <summary>The piece count the build task read from a valid tokenizer (-1: no tokenizer_pieces line, as before).</summary>
+    public CheckpointBuilder WithTokenizerPieces(int pieces) { _tokenizerPieces = pieces; return this; }
     public CheckpointBuilder WithNonFiniteScan(string status) { _nonFiniteScan = status; return this; }
 
     /// <summary>
@@ -354,6 +357,7 @@ public sealed class CheckpointBuilder
         text.Append("tokenizer_declared=").Append(_tokenizerDeclared ? "true" : "false").Append('\n');
         text.Append("tokenizer_exists=").Append(_tokenizerExists ? "true" : "false").Append('\n');
         text.Append("tokenizer_error=").Append(_tokenizerError).Append('\n');
+        if (_tokenizerPieces >= 0) text.Append("tokenizer_pieces=").Append(_tokenizerPieces).Append('\n');
         text.Append("nonfinite_scan=").Append(_safetensorsLength < 0 ? "" : _nonFiniteScan).Append('\n');
         foreach (var (tensor, nans, infinities, elements) in _nonFinite)
             text.Append("nonfinite=").Append(nans).Append(' ').Append(infinities).Append(' ').Append(elements).Append(' ')
