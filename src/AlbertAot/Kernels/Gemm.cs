@@ -70,7 +70,9 @@ internal unsafe interface IGemmKernel
     /// sum stored as a float and loaded again is the same float, so the result is the unblocked one bit for bit), and
     /// the bias is added only when <paramref name="bias"/> is not null (the last block).
     /// </summary>
-    static virtual void TilePart(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate) =>
+    /// <param name="streaming">The first row block over this k-block: the panel block comes from memory, not L1.</param>
+    static virtual void TilePart(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate,
+        bool streaming) =>
         throw new NotSupportedException("This kernel does not block k.");
 }
 
@@ -351,7 +353,7 @@ public static unsafe partial class Gemm
                 int h = Math.Min(height, rows - r0);
                 float* a = x + r0 * ldx + k0, cr = c + r0 * ldc;
                 for (int s = 0; s < P; s += width)
-                    TKernel.TilePart(h, a, ldx, block + s, depth, last ? bias + s : null, cr + s, ldc, accumulate);
+                    TKernel.TilePart(h, a, ldx, block + s, depth, last ? bias + s : null, cr + s, ldc, accumulate, streaming: r0 == 0);
             }
         }
         if (epilogue == GemmEpilogue.None) return;

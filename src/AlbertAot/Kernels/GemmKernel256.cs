@@ -18,7 +18,10 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
     /// <summary>
     /// 128 k per block: 12 KiB of this tile's columns, 24 KiB of the panel, in L1 with the four rows of x. Measured on an
     /// AVX2-only Zen 5 (92 GFLOP/s peak), best of 7: [128, 768] × [2304] 62.6 → 73.5 GFLOP/s, [128, 3072] × [768]
-    /// 52.5 → 73.3, [8, 3072] × [768] 30.4 → 47.8 (64 and 256 were worse at 128 rows).
+    /// 52.5 → 73.3, [8, 3072] × [768] 30.4 → 47.8 (64 and 256 were worse at 128 rows). The first row block over a block
+    /// (streaming) prefetches whole panel rows (one line per k covered a third of them): albert-base's 12 layers' GEMMs
+    /// at 8 rows, best of 10, 49-52 → 40-46 ms (end to end within this VM's ±15 % noise); the same three prefetches in
+    /// every row block cost 10 % at 128 rows, so the other row blocks, reading the block from L1, keep one.
     /// </summary>
     public static int KBlock => 128;
 
@@ -34,14 +37,15 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
         }
     }
 
-    public static void TilePart(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate)
+    public static void TilePart(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate,
+        bool streaming)
     {
         switch (rows)
         {
-            case 4: Tile<GemmRows4>(a, lda, b, k, bias, c, ldc, accumulate); break;
-            case 3: Tile<GemmRows3>(a, lda, b, k, bias, c, ldc, accumulate); break;
-            case 2: Tile<GemmRows2>(a, lda, b, k, bias, c, ldc, accumulate); break;
-            case 1: Tile<GemmRows1>(a, lda, b, k, bias, c, ldc, accumulate); break;
+            case 4: Tile<GemmRows4>(a, lda, b, k, bias, c, ldc, accumulate, streaming); break;
+            case 3: Tile<GemmRows3>(a, lda, b, k, bias, c, ldc, accumulate, streaming); break;
+            case 2: Tile<GemmRows2>(a, lda, b, k, bias, c, ldc, accumulate, streaming); break;
+            case 1: Tile<GemmRows1>(a, lda, b, k, bias, c, ldc, accumulate, streaming); break;
             default: throw new System.ArgumentOutOfRangeException(nameof(rows));
         }
     }
@@ -51,7 +55,8 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
     /// i &lt; TRows.Value, j &lt; 24.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TRows>(float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate)
+    private static void Tile<TRows>(float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate,
+        bool streaming = false)
         where TRows : struct, IGemmRows
     {
         Vector256<float> c00 = default, c01 = default, c02 = default;
@@ -68,7 +73,17 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
         float* a0 = a, a1 = a + 1 * lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
         for (nint p = 0; p < k; p++)
         {
-            if (Sse.IsSupported) Sse.Prefetch0(b + Gemm.PrefetchFloats);
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(b + Gemm.PrefetchFloats);
+                if (streaming)
+                {
+                    // The first pass over a k-block reads it from memory: all three lines of a 192-byte panel row, not
+                    // only the one under this tile's columns.
+                    Sse.Prefetch0(b + Gemm.PrefetchFloats + 16);
+                    Sse.Prefetch0(b + Gemm.PrefetchFloats + 32);
+                }
+            }
             Vector256<float> b0 = Vector256.Load(b + 0);
             Vector256<float> b1 = Vector256.Load(b + 8);
             Vector256<float> b2 = Vector256.Load(b + 16);

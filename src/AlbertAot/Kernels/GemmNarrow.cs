@@ -95,7 +95,7 @@ public static unsafe partial class Gemm
                     int h = Math.Min(GemmKernel256.Height, rows - r0);
                     float* a = x + r0 * ldx + k0, c = y + r0 * ldy + c0;
                     for (int s = 0; s < P; s += GemmKernel256.Width)
-                        GemmKernel256.TilePart(h, a, ldx, block + s, depth, last ? bias + c0 + s : null, c + s, ldy, accumulate);
+                        GemmKernel256.TilePart(h, a, ldx, block + s, depth, last ? bias + c0 + s : null, c + s, ldy, accumulate, streaming: false);
                 }
             }
             if (epilogue != GemmEpilogue.None)
