@@ -1,4 +1,4 @@
-# Sourced by run-bench.sh and run-workloads.sh: quiet waits (up to 5 min) until the CPUs are >= 90 % idle over 2 s.
+# Sourced by run-bench.sh and run-workloads.sh.
 quiet() {  # wait (up to 5 min) until the CPUs are >= 90 % idle over 2 s
   local deadline=$(( $(date +%s) + 300 ))
   while :; do

@@ -74,6 +74,15 @@ internal unsafe interface IGemmKernel
     static virtual void TilePart(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate,
         bool streaming) =>
         throw new NotSupportedException("This kernel does not block k.");
+
+    /// <summary>Floats of scratch <see cref="Gemm.Drive{TKernel}"/> hands <see cref="BlockAt"/> (0: none).</summary>
+    static virtual int ScratchFloats => 0;
+
+    /// <summary>
+    /// Where <see cref="TilePart"/> reads k-block [k0, k0 + depth) of a panel: in the panel itself (FP32 panels), or
+    /// converted once into <paramref name="scratch"/> for every row block to share (<see cref="GemmBf16Widened256"/>).
+    /// </summary>
+    static virtual float* BlockAt(float* panel, int k0, int depth, float* scratch) => panel + (nint)k0 * PackedLinear.PanelWidth;
 }
 
 /// <summary>A compile-time row count: the kernels are instantiated per count so unused accumulators vanish.</summary>
@@ -297,6 +306,7 @@ public static unsafe partial class Gemm
         int k = w.InFeatures, height = TKernel.Height, width = TKernel.Width;
         float* panels = w.Panels, bias = w.Bias;
         float* tile = stackalloc float[8 * P];
+        float* scratch = stackalloc float[TKernel.ScratchFloats];
         int firstPanel = columnStart / P, endPanel = (columnEnd + P - 1) / P;
         for (int panel = firstPanel; panel < endPanel; panel++)
         {
@@ -305,7 +315,7 @@ public static unsafe partial class Gemm
             float* b = panels + (nint)panel * w.PanelSteps * P, panelBias = bias + c0; // 32-bit values: floats or BF16 pairs
             if (whole && TKernel.KBlock > 0 && k > TKernel.KBlock)
             {
-                DriveBlocked<TKernel>(x, ldx, b, k, panelBias, y + c0, ldy, rows, epilogue);
+                DriveBlocked<TKernel>(x, ldx, b, k, panelBias, y + c0, ldy, rows, epilogue, scratch);
                 continue;
             }
             // Tiles (of the kernel's width) that overlap [lo, hi).
@@ -339,7 +349,7 @@ public static unsafe partial class Gemm
     /// peak unblocked). The partial sums wait in y; the bias comes with the last block, the epilogue after it.
     /// </summary>
     private static void DriveBlocked<TKernel>(float* x, nint ldx, float* b, int k, float* bias, float* c, nint ldc, int rows,
-        GemmEpilogue epilogue) where TKernel : struct, IGemmKernel
+        GemmEpilogue epilogue, float* scratch) where TKernel : struct, IGemmKernel
     {
         const int P = PackedLinear.PanelWidth;
         int height = TKernel.Height, width = TKernel.Width, kBlock = TKernel.KBlock;
@@ -347,7 +357,7 @@ public static unsafe partial class Gemm
         {
             int depth = Math.Min(kBlock, k - k0);
             bool accumulate = k0 > 0, last = k0 + depth == k;
-            float* block = b + (nint)k0 * P;
+            float* block = TKernel.BlockAt(b, k0, depth, scratch);
             for (int r0 = 0; r0 < rows; r0 += height)
             {
                 int h = Math.Min(height, rows - r0);

@@ -114,18 +114,14 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
             }
             b += PackedLinear.PanelWidth;
         }
-        Vector256<float> bias0 = default, bias1 = default, bias2 = default;
-        if (bias != null)
-        {
-            bias0 = Vector256.Load(bias + 0);
-            bias1 = Vector256.Load(bias + 8);
-            bias2 = Vector256.Load(bias + 16);
-        }
-        else
+        if (bias == null)
         {
             Store<TRows>(c, ldc, c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32);
             return;
         }
+        Vector256<float> bias0 = Vector256.Load(bias + 0);
+        Vector256<float> bias1 = Vector256.Load(bias + 8);
+        Vector256<float> bias2 = Vector256.Load(bias + 16);
         float* c0 = c;
         (c00 + bias0).Store(c0 + 0);
         (c01 + bias1).Store(c0 + 8);

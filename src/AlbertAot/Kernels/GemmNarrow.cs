@@ -1,5 +1,4 @@
 using System;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
@@ -46,78 +45,15 @@ public static unsafe partial class Gemm
         switch (kind)
         {
             case GemmKernelKind.Vector512: Drive<GemmBf16Kernel<Bf16x512, GemmRows8>>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
-            case GemmKernelKind.Vector256: DriveBFloat16Widened(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
+            case GemmKernelKind.Vector256:
+                // Up to two row blocks there is little to amortise a widened block over (measured no faster at 8 rows).
+                if (rows <= 2 * GemmKernel256.Height) Drive<GemmBf16Kernel<Bf16x256, GemmRows4>>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd);
+                else Drive<GemmBf16Widened256>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd);
+                break;
             case GemmKernelKind.Vector128: Drive<GemmBf16Kernel<Bf16x128, GemmRows4>>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
             case GemmKernelKind.Vector128Tall: Drive<GemmBf16Kernel<Bf16x128, GemmRows8>>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
             case GemmKernelKind.Scalar: Drive<GemmBf16Kernel<Bf16x1, GemmRows1>>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a kernel for BFloat16 panels.");
-        }
-    }
-
-    /// <summary>
-    /// BF16 panels on AVX2 with more rows than one row block: each whole panel k-block by k-block, the block widened once
-    /// into an L1 buffer (<see cref="GemmKernel256.KBlock"/> × 48 floats, 24 KiB) that the FP32 kernel then runs over for
-    /// every row block. The BF16 kernel widening in its loop needs 19 ymm registers for 4 × 24 and spills in 16
-    /// (measured on an AVX2-only Zen 5, [128, 768] × [2304]: 57 GFLOP/s, FP32 73). Bit-identical to it: the FP32 kernel
-    /// over the widened weights is what the BF16 kernels are defined to equal. Up to two row blocks (little to amortise the
-    /// widening over: measured no faster at 8 rows) and panels the column range cuts keep the BF16 kernel.
-    /// </summary>
-    private static void DriveBFloat16Widened(float* x, nint ldx, PackedLinear w, float* y, nint ldy, int rows,
-        GemmEpilogue epilogue, int columnStart, int columnEnd)
-    {
-        const int P = PackedLinear.PanelWidth;
-        if (rows <= 2 * GemmKernel256.Height)
-        {
-            Drive<GemmBf16Kernel<Bf16x256, GemmRows4>>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd);
-            return;
-        }
-        int k = w.InFeatures, kBlock = GemmKernel256.KBlock, steps = w.PanelSteps;
-        uint* panels = (uint*)w.Panels;
-        float* bias = w.Bias;
-        float* block = stackalloc float[kBlock * P];
-        int firstPanel = columnStart / P, endPanel = (columnEnd + P - 1) / P;
-        for (int panel = firstPanel; panel < endPanel; panel++)
-        {
-            int c0 = panel * P, lo = Math.Max(columnStart, c0), hi = Math.Min(columnEnd, c0 + P);
-            if (lo != c0 || hi != c0 + P)
-            {
-                Drive<GemmBf16Kernel<Bf16x256, GemmRows4>>(x, ldx, w, y, ldy, rows, epilogue, lo, hi);
-                continue;
-            }
-            uint* words = panels + (nint)panel * steps * P;
-            for (int k0 = 0; k0 < k; k0 += kBlock)
-            {
-                int depth = Math.Min(kBlock, k - k0);
-                WidenBlock(words + (nint)(k0 / 2) * P, depth, block);
-                bool accumulate = k0 > 0, last = k0 + depth == k;
-                for (int r0 = 0; r0 < rows; r0 += GemmKernel256.Height)
-                {
-                    int h = Math.Min(GemmKernel256.Height, rows - r0);
-                    float* a = x + r0 * ldx + k0, c = y + r0 * ldy + c0;
-                    for (int s = 0; s < P; s += GemmKernel256.Width)
-                        GemmKernel256.TilePart(h, a, ldx, block + s, depth, last ? bias + c0 + s : null, c + s, ldy, accumulate, streaming: false);
-                }
-            }
-            if (epilogue != GemmEpilogue.None)
-                for (int r0 = 0; r0 < rows; r0 += GemmKernel256.Height)
-                    ApplyEpilogue(epilogue, y + r0 * ldy + c0, ldy, Math.Min(GemmKernel256.Height, rows - r0));
-        }
-    }
-
-    /// <summary>depth rows of 48 floats from the panel's words (k even: the low halves, k odd: the high halves).</summary>
-    private static void WidenBlock(uint* words, int depth, float* block)
-    {
-        const int P = PackedLinear.PanelWidth;
-        var high = Vector256.Create(0xFFFF0000u);
-        for (int kk = 0; kk < depth; kk += 2, words += P, block += 2 * P)
-        {
-            bool pair = kk + 1 < depth;
-            for (int j = 0; j < P; j += Vector256<uint>.Count)
-            {
-                Vector256<uint> v = Vector256.Load(words + j);
-                Vector256.ShiftLeft(v, 16).AsSingle().Store(block + j);
-                if (pair) (v & high).AsSingle().Store(block + P + j);
-            }
         }
     }
 
