@@ -6,7 +6,7 @@ namespace AlbertAot.Kernels;
 /// BF16 panels on AVX2 through the FP32 kernel: <see cref="Gemm.Drive{TKernel}"/> blocks whole panels in k, each block
 /// is widened once into an L1 buffer (<see cref="GemmKernel256.KBlock"/> × 48 floats, 24 KiB) and
 /// <see cref="GemmKernel256"/> runs over it for every row block. The BF16 kernel widening in its loop needs 19 ymm
-/// registers for 4 × 24 and spills in 16 (measured on an AVX2-only Zen 5, [128, 768] × [2304]: 57 GFLOP/s against
+/// registers for 4 × 24 and spills in 16 (measured on an AVX2-only EPYC (Zen 3), [128, 768] × [2304]: 57 GFLOP/s against
 /// FP32's 73; widened 70). Bit-identical to it: the FP32 kernel over the widened weights is what the BF16 kernels are
 /// defined to equal. Panels the column range cuts, and depths of one block, take the BF16 kernel.
 /// </summary>
@@ -20,10 +20,15 @@ internal readonly unsafe struct GemmBf16Widened256 : IGemmKernel
     public static void Tile(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc) =>
         GemmBf16Kernel<Bf16x256, GemmRows4>.Tile(rows, a, lda, b, k, bias, c, ldc);
 
-    /// <summary>Over a widened block, in L1: no streaming prefetch.</summary>
+    /// <summary>Over a widened block, in L1; the prefetch is of the next block's BF16 words.</summary>
     public static void TilePart(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate,
-        bool streaming) =>
-        GemmKernel256.TilePart(rows, a, lda, b, k, bias, c, ldc, accumulate, streaming: false);
+        float* prefetch) =>
+        GemmKernel256.TilePart(rows, a, lda, b, k, bias, c, ldc, accumulate, prefetch);
+
+    /// <summary>Pairs of k steps are stored as one row of 32-bit words (an odd K's last row holds one step).</summary>
+    public static float* StoredAt(float* panel, int k0) => (float*)((uint*)panel + (nint)((k0 + 1) / 2) * PackedLinear.PanelWidth);
+
+    public static int StoredBytesPerStep => PackedLinear.PanelWidth * sizeof(ushort);
 
     /// <summary>depth rows of 48 floats from the panel's words (k even: the low halves, k odd: the high halves).</summary>
     public static float* BlockAt(float* panel, int k0, int depth, float* scratch)

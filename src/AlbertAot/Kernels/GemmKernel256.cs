@@ -17,11 +17,8 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
 
     /// <summary>
     /// 128 k per block: 12 KiB of this tile's columns, 24 KiB of the panel, in L1 with the four rows of x. Measured on an
-    /// AVX2-only Zen 5 (92 GFLOP/s peak), best of 7: [128, 768] × [2304] 62.6 → 73.5 GFLOP/s, [128, 3072] × [768]
-    /// 52.5 → 73.3, [8, 3072] × [768] 30.4 → 47.8 (64 and 256 were worse at 128 rows). The first row block over a block
-    /// (streaming) prefetches whole panel rows (one line per k covered a third of them): albert-base's 12 layers' GEMMs
-    /// at 8 rows, best of 10, 49-52 → 40-46 ms (end to end within this VM's ±15 % noise); the same three prefetches in
-    /// every row block cost 10 % at 128 rows, so the other row blocks, reading the block from L1, keep one.
+    /// AVX2-only Zen 3 (92 GFLOP/s peak), best of 7: [128, 768] × [2304] 62.6 → 73.5 GFLOP/s, [128, 3072] × [768]
+    /// 52.5 → 73.3, [8, 3072] × [768] 30.4 → 47.8 (64 and 256 were worse at 128 rows).
     /// </summary>
     public static int KBlock => 128;
 
@@ -29,35 +26,44 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
     {
         switch (rows)
         {
-            case 4: Tile<GemmRows4>(a, lda, b, k, bias, c, ldc, false); break;
-            case 3: Tile<GemmRows3>(a, lda, b, k, bias, c, ldc, false); break;
-            case 2: Tile<GemmRows2>(a, lda, b, k, bias, c, ldc, false); break;
-            case 1: Tile<GemmRows1>(a, lda, b, k, bias, c, ldc, false); break;
+            // Unblocked: each tile streams its columns of the panel, one line per k, 16 KiB ahead.
+            case 4: Tile<GemmRows4, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth); break;
+            case 3: Tile<GemmRows3, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth); break;
+            case 2: Tile<GemmRows2, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth); break;
+            case 1: Tile<GemmRows1, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth); break;
             default: throw new System.ArgumentOutOfRangeException(nameof(rows));
         }
     }
 
     public static void TilePart(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate,
-        bool streaming)
+        float* prefetch)
     {
+        if (prefetch != null) TilePart<Prefetching>(rows, a, lda, b, k, bias, c, ldc, accumulate, prefetch);
+        else TilePart<NotPrefetching>(rows, a, lda, b, k, bias, c, ldc, accumulate, null);
+    }
+
+    private static void TilePart<TPrefetch>(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc,
+        bool accumulate, float* prefetch) where TPrefetch : struct, IGemmFlag
+    {
+        const int Line = 64 / sizeof(float);
         switch (rows)
         {
-            case 4: Tile<GemmRows4>(a, lda, b, k, bias, c, ldc, accumulate, streaming); break;
-            case 3: Tile<GemmRows3>(a, lda, b, k, bias, c, ldc, accumulate, streaming); break;
-            case 2: Tile<GemmRows2>(a, lda, b, k, bias, c, ldc, accumulate, streaming); break;
-            case 1: Tile<GemmRows1>(a, lda, b, k, bias, c, ldc, accumulate, streaming); break;
+            case 4: Tile<GemmRows4, TPrefetch>(a, lda, b, k, bias, c, ldc, accumulate, prefetch, Line); break;
+            case 3: Tile<GemmRows3, TPrefetch>(a, lda, b, k, bias, c, ldc, accumulate, prefetch, Line); break;
+            case 2: Tile<GemmRows2, TPrefetch>(a, lda, b, k, bias, c, ldc, accumulate, prefetch, Line); break;
+            case 1: Tile<GemmRows1, TPrefetch>(a, lda, b, k, bias, c, ldc, accumulate, prefetch, Line); break;
             default: throw new System.ArgumentOutOfRangeException(nameof(rows));
         }
     }
 
     /// <summary>
     /// c[i, j] = (accumulate ? c[i, j] : 0) + Σ_k a[i·lda + k]·b[k·48 + j] (+ bias[j] when bias is not null) for
-    /// i &lt; TRows.Value, j &lt; 24.
+    /// i &lt; TRows.Value, j &lt; 24; when TPrefetch, one line at prefetch + p·prefetchStride for every k step p.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TRows>(float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate,
-        bool streaming = false)
-        where TRows : struct, IGemmRows
+    private static void Tile<TRows, TPrefetch>(float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate,
+        float* prefetch, nint prefetchStride)
+        where TRows : struct, IGemmRows where TPrefetch : struct, IGemmFlag
     {
         Vector256<float> c00 = default, c01 = default, c02 = default;
         Vector256<float> c10 = default, c11 = default, c12 = default;
@@ -73,16 +79,10 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
         float* a0 = a, a1 = a + 1 * lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
         for (nint p = 0; p < k; p++)
         {
-            if (Sse.IsSupported)
+            if (TPrefetch.Value && Sse.IsSupported)
             {
-                Sse.Prefetch0(b + Gemm.PrefetchFloats);
-                if (streaming)
-                {
-                    // The first pass over a k-block reads it from memory: all three lines of a 192-byte panel row, not
-                    // only the one under this tile's columns.
-                    Sse.Prefetch0(b + Gemm.PrefetchFloats + 16);
-                    Sse.Prefetch0(b + Gemm.PrefetchFloats + 32);
-                }
+                Sse.Prefetch0(prefetch);
+                prefetch += prefetchStride;
             }
             Vector256<float> b0 = Vector256.Load(b + 0);
             Vector256<float> b1 = Vector256.Load(b + 8);
@@ -156,4 +156,7 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
         if (TRows.Value <= 3) return;
         c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 8); c32.Store(c + 3 * ldc + 16);
     }
+
+    private readonly struct Prefetching : IGemmFlag { public static bool Value => true; }
+    private readonly struct NotPrefetching : IGemmFlag { public static bool Value => false; }
 }
