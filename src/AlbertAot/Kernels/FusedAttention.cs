@@ -2,6 +2,7 @@ using System;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using AlbertAot.Runtime;
 
 namespace AlbertAot.Kernels;
@@ -86,13 +87,17 @@ public static class FusedAttention
         float scale = 1f / MathF.Sqrt(headSize);
         nuint n = (nuint)TVec.Count;
 
-        // Kᵀ of this head: kt[c, j] = K[j, c], keys padded with zeros to whole vectors; V's rows of this head side by
-        // side: v[j, c] = V[j, c] (the qkv rows are 3·hidden apart; the context loop then reads V front to back).
+        // Kᵀ of this head in blocks of two vectors of keys: kt[jb, c, jj] = K[jb·2n + jj, c], keys padded with zeros to
+        // whole blocks (a block's 64 columns are contiguous: the score loop reads it front to back from L1, where rows of
+        // a plain Kᵀ lie 4·seq bytes apart); V's rows of this head side by side: v[j, c] = V[j, c] (the qkv rows are
+        // 3·hidden apart; the context loop then reads V front to back).
+        int block = 2 * TVec.Count;
         for (int j = 0; j < padded; j++)
         {
             int k = (rowBase + j) * stride + hidden + h * headSize;
+            ref float column = ref Unsafe.Add(ref kt, j / block * block * headSize + j % block);
             for (int c = 0; c < headSize; c++)
-                Unsafe.Add(ref kt, c * padded + j) = j < seq ? qkv[k + c] : 0f;
+                Unsafe.Add(ref column, c * block) = j < seq ? qkv[k + c] : 0f;
             if (j < seq) qkv.AsSpan(k + hidden, headSize).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref v, j * headSize), headSize));
         }
 
@@ -106,13 +111,16 @@ public static class FusedAttention
             ref float qd = ref Unsafe.Add(ref q0, (rowBase + i0 + Math.Min(3, rows - 1)) * stride + h * headSize);
 
             // Scores: two vectors of keys at a time, four query rows sharing each load of Kᵀ.
+            if (typeof(TVec) == typeof(Simd256))
+                Scores256(ref qa, ref qb, ref qc, ref qd, ref kt, padded, headSize, ref scores);
+            else
             for (nuint jc = 0; jc < (nuint)padded; jc += 2 * n)
             {
                 TVec a0 = TVec.Zero, b0 = TVec.Zero, c0 = TVec.Zero, d0 = TVec.Zero;
                 TVec a1 = TVec.Zero, b1 = TVec.Zero, c1 = TVec.Zero, d1 = TVec.Zero;
                 for (int c = 0; c < headSize; c++)
                 {
-                    nuint at = (nuint)(c * padded) + jc;
+                    nuint at = jc * (nuint)headSize + (nuint)c * 2 * n;
                     TVec keys0 = TVec.Load(ref kt, at), keys1 = TVec.Load(ref kt, at + n);
                     TVec qav = TVec.Broadcast(Unsafe.Add(ref qa, c)), qbv = TVec.Broadcast(Unsafe.Add(ref qb, c));
                     TVec qcv = TVec.Broadcast(Unsafe.Add(ref qc, c)), qdv = TVec.Broadcast(Unsafe.Add(ref qd, c));
@@ -151,6 +159,9 @@ public static class FusedAttention
             ref float ctx = ref MemoryMarshal.GetArrayDataReference(context);
             int outBase = (rowBase + i0) * hidden + h * headSize;
             int dc = 0;
+            if (typeof(TVec) == typeof(Simd256))
+                for (; dc + 16 <= headSize; dc += 16)
+                    Context256(ref v, headSize, dc, seq, ref pa, ref pb, ref pc, ref pd, ref ctx, outBase, hidden, rows);
             // Context: four rows × four vectors of the head's columns (a whole 64-wide row on AVX-512) per key.
             for (; dc + 4 * TVec.Count <= headSize; dc += 4 * TVec.Count)
                 Context4<TVec>(ref v, headSize, dc, seq, ref pa, ref pb, ref pc, ref pd, ref ctx, outBase, hidden, rows);
@@ -199,6 +210,67 @@ public static class FusedAttention
         StoreRows(a1, b1, c1, d1, ref ctx, o + step, hidden, rows);
         StoreRows(a2, b2, c2, d2, ref ctx, o + 2 * step, hidden, rows);
         StoreRows(a3, b3, c3, d3, ref ctx, o + 3 * step, hidden, rows);
+    }
+
+    /// <summary>
+    /// Scores of four query rows against all keys on AVX2: two vectors of keys at a time (8 accumulators), in plain
+    /// Vector256 locals. The generic loop over the Simd256 wrapper compiled to a register copy after every FMA.
+    /// </summary>
+    private static void Scores256(ref float qa, ref float qb, ref float qc, ref float qd, ref float kt, int padded, int headSize,
+        ref float scores)
+    {
+        for (nuint jc = 0; jc < (nuint)padded; jc += 16)
+        {
+            Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default;
+            Vector256<float> c0 = default, c1 = default, d0 = default, d1 = default;
+            ref float keys = ref Unsafe.Add(ref kt, jc * (nuint)headSize);
+            for (int c = 0; c < headSize; c++)
+            {
+                Vector256<float> k0 = Vector256.LoadUnsafe(ref keys), k1 = Vector256.LoadUnsafe(ref keys, 8);
+                keys = ref Unsafe.Add(ref keys, 16);
+                Vector256<float> q = Vector256.Create(Unsafe.Add(ref qa, c));
+                a0 = Vector256.MultiplyAddEstimate(q, k0, a0); a1 = Vector256.MultiplyAddEstimate(q, k1, a1);
+                q = Vector256.Create(Unsafe.Add(ref qb, c));
+                b0 = Vector256.MultiplyAddEstimate(q, k0, b0); b1 = Vector256.MultiplyAddEstimate(q, k1, b1);
+                q = Vector256.Create(Unsafe.Add(ref qc, c));
+                c0 = Vector256.MultiplyAddEstimate(q, k0, c0); c1 = Vector256.MultiplyAddEstimate(q, k1, c1);
+                q = Vector256.Create(Unsafe.Add(ref qd, c));
+                d0 = Vector256.MultiplyAddEstimate(q, k0, d0); d1 = Vector256.MultiplyAddEstimate(q, k1, d1);
+            }
+            nuint p = (nuint)padded;
+            a0.StoreUnsafe(ref scores, jc); a1.StoreUnsafe(ref scores, jc + 8);
+            b0.StoreUnsafe(ref scores, p + jc); b1.StoreUnsafe(ref scores, p + jc + 8);
+            c0.StoreUnsafe(ref scores, 2 * p + jc); c1.StoreUnsafe(ref scores, 2 * p + jc + 8);
+            d0.StoreUnsafe(ref scores, 3 * p + jc); d1.StoreUnsafe(ref scores, 3 * p + jc + 8);
+        }
+    }
+
+    /// <summary>
+    /// Context columns [dc, dc + 16) of four rows on AVX2: 8 accumulators in 16 registers (the four-vector block needs
+    /// 21 and spills), plain Vector256 locals.
+    /// </summary>
+    private static void Context256(ref float v, int headSize, int dc, int seq, ref float pa, ref float pb, ref float pc, ref float pd,
+        ref float ctx, int outBase, int hidden, int rows)
+    {
+        Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default;
+        Vector256<float> c0 = default, c1 = default, d0 = default, d1 = default;
+        ref float values = ref Unsafe.Add(ref v, dc);
+        for (int j = 0; j < seq; j++)
+        {
+            Vector256<float> v0 = Vector256.LoadUnsafe(ref values), v1 = Vector256.LoadUnsafe(ref values, 8);
+            values = ref Unsafe.Add(ref values, headSize);
+            Vector256<float> p = Vector256.Create(Unsafe.Add(ref pa, j));
+            a0 = Vector256.MultiplyAddEstimate(p, v0, a0); a1 = Vector256.MultiplyAddEstimate(p, v1, a1);
+            p = Vector256.Create(Unsafe.Add(ref pb, j));
+            b0 = Vector256.MultiplyAddEstimate(p, v0, b0); b1 = Vector256.MultiplyAddEstimate(p, v1, b1);
+            p = Vector256.Create(Unsafe.Add(ref pc, j));
+            c0 = Vector256.MultiplyAddEstimate(p, v0, c0); c1 = Vector256.MultiplyAddEstimate(p, v1, c1);
+            p = Vector256.Create(Unsafe.Add(ref pd, j));
+            d0 = Vector256.MultiplyAddEstimate(p, v0, d0); d1 = Vector256.MultiplyAddEstimate(p, v1, d1);
+        }
+        int o = outBase + dc;
+        StoreRows(new Simd256(a0), new Simd256(b0), new Simd256(c0), new Simd256(d0), ref ctx, o, hidden, rows);
+        StoreRows(new Simd256(a1), new Simd256(b1), new Simd256(c1), new Simd256(d1), ref ctx, o + 8, hidden, rows);
     }
 
     /// <summary>Stores the first <paramref name="rows"/> of four row accumulators at ctx[at + r·hidden].</summary>

@@ -17,6 +17,7 @@ public class FusedAttentionTests
     [InlineData(2, 33, 3, 12, 1)]    // head size 12: Vector128 or scalar
     [InlineData(1, 7, 2, 6, 0)]      // head size 6: scalar
     [InlineData(1, 130, 2, 128, 2)]  // xlarge-v1 heads, a long row
+    [InlineData(2, 37, 2, 24, 1)]    // head size 24: AVX2's 16-wide context block, then one vector; a partial key block
     public void Matches_the_plain_attention(int batch, int seq, int heads, int headSize, int paddedTail)
     {
         var random = new Random(batch * 1000 + seq * 10 + headSize);
