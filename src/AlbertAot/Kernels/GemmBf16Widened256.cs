@@ -22,8 +22,8 @@ internal readonly unsafe struct GemmBf16Widened256 : IGemmKernel
 
     /// <summary>Over a widened block, in L1; the prefetch is of the next block's BF16 words.</summary>
     public static void TilePart(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate,
-        float* prefetch) =>
-        GemmKernel256.TilePart(rows, a, lda, b, k, bias, c, ldc, accumulate, prefetch);
+        float* prefetch, int prefetchLines) =>
+        GemmKernel256.TilePart(rows, a, lda, b, k, bias, c, ldc, accumulate, prefetch, prefetchLines);
 
     /// <summary>Pairs of k steps are stored as one row of 32-bit words (an odd K's last row holds one step).</summary>
     public static float* StoredAt(float* panel, int k0) => (float*)((uint*)panel + (nint)((k0 + 1) / 2) * PackedLinear.PanelWidth);

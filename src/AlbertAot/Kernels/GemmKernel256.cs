@@ -27,42 +27,43 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
         switch (rows)
         {
             // Unblocked: each tile streams its columns of the panel, one line per k, 16 KiB ahead.
-            case 4: Tile<GemmRows4, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth); break;
-            case 3: Tile<GemmRows3, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth); break;
-            case 2: Tile<GemmRows2, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth); break;
-            case 1: Tile<GemmRows1, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth); break;
+            case 4: Tile<GemmRows4, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth, k); break;
+            case 3: Tile<GemmRows3, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth, k); break;
+            case 2: Tile<GemmRows2, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth, k); break;
+            case 1: Tile<GemmRows1, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth, k); break;
             default: throw new System.ArgumentOutOfRangeException(nameof(rows));
         }
     }
 
     public static void TilePart(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate,
-        float* prefetch)
+        float* prefetch, int prefetchLines)
     {
-        if (prefetch != null) TilePart<Prefetching>(rows, a, lda, b, k, bias, c, ldc, accumulate, prefetch);
-        else TilePart<NotPrefetching>(rows, a, lda, b, k, bias, c, ldc, accumulate, null);
+        if (prefetchLines > 0) TilePart<Prefetching>(rows, a, lda, b, k, bias, c, ldc, accumulate, prefetch, prefetchLines);
+        else TilePart<NotPrefetching>(rows, a, lda, b, k, bias, c, ldc, accumulate, null, 0);
     }
 
     private static void TilePart<TPrefetch>(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc,
-        bool accumulate, float* prefetch) where TPrefetch : struct, IGemmFlag
+        bool accumulate, float* prefetch, int prefetchLines) where TPrefetch : struct, IGemmFlag
     {
         const int Line = 64 / sizeof(float);
         switch (rows)
         {
-            case 4: Tile<GemmRows4, TPrefetch>(a, lda, b, k, bias, c, ldc, accumulate, prefetch, Line); break;
-            case 3: Tile<GemmRows3, TPrefetch>(a, lda, b, k, bias, c, ldc, accumulate, prefetch, Line); break;
-            case 2: Tile<GemmRows2, TPrefetch>(a, lda, b, k, bias, c, ldc, accumulate, prefetch, Line); break;
-            case 1: Tile<GemmRows1, TPrefetch>(a, lda, b, k, bias, c, ldc, accumulate, prefetch, Line); break;
+            case 4: Tile<GemmRows4, TPrefetch>(a, lda, b, k, bias, c, ldc, accumulate, prefetch, Line, prefetchLines); break;
+            case 3: Tile<GemmRows3, TPrefetch>(a, lda, b, k, bias, c, ldc, accumulate, prefetch, Line, prefetchLines); break;
+            case 2: Tile<GemmRows2, TPrefetch>(a, lda, b, k, bias, c, ldc, accumulate, prefetch, Line, prefetchLines); break;
+            case 1: Tile<GemmRows1, TPrefetch>(a, lda, b, k, bias, c, ldc, accumulate, prefetch, Line, prefetchLines); break;
             default: throw new System.ArgumentOutOfRangeException(nameof(rows));
         }
     }
 
     /// <summary>
     /// c[i, j] = (accumulate ? c[i, j] : 0) + Σ_k a[i·lda + k]·b[k·48 + j] (+ bias[j] when bias is not null) for
-    /// i &lt; TRows.Value, j &lt; 24; when TPrefetch, one line at prefetch + p·prefetchStride for every k step p.
+    /// i &lt; TRows.Value, j &lt; 24; when TPrefetch, one line at prefetch + p·prefetchStride for the first prefetchLines
+    /// k steps p.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile<TRows, TPrefetch>(float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc, bool accumulate,
-        float* prefetch, nint prefetchStride)
+        float* prefetch, nint prefetchStride, int prefetchLines)
         where TRows : struct, IGemmRows where TPrefetch : struct, IGemmFlag
     {
         Vector256<float> c00 = default, c01 = default, c02 = default;
@@ -79,7 +80,7 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
         float* a0 = a, a1 = a + 1 * lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
         for (nint p = 0; p < k; p++)
         {
-            if (TPrefetch.Value && Sse.IsSupported)
+            if (TPrefetch.Value && Sse.IsSupported && p < prefetchLines)
             {
                 Sse.Prefetch0(prefetch);
                 prefetch += prefetchStride;
