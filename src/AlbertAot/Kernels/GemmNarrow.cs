@@ -45,11 +45,10 @@ public static unsafe partial class Gemm
         switch (kind)
         {
             case GemmKernelKind.Vector512: Drive<GemmBf16Kernel<Bf16x512, GemmRows8>>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
-            case GemmKernelKind.Vector256:
-                // Up to two row blocks there is little to amortise a widened block over (measured no faster at 8 rows).
-                if (rows <= 2 * GemmKernel256.Height) Drive<GemmBf16Kernel<Bf16x256, GemmRows4>>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd);
-                else Drive<GemmBf16Widened256>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd);
-                break;
+            // Widened per k-block into L1 at every row count: with the next block's prefetch spread over the passes this
+            // beat the in-loop BF16 kernel even at 1-8 rows (12 layers' GEMMs, p25 of 30: 1 row 29 → 26 ms, 4 rows
+            // 37 → 25, 8 rows 52 → 30).
+            case GemmKernelKind.Vector256: Drive<GemmBf16Widened256>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
             case GemmKernelKind.Vector128: Drive<GemmBf16Kernel<Bf16x128, GemmRows4>>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
             case GemmKernelKind.Vector128Tall: Drive<GemmBf16Kernel<Bf16x128, GemmRows8>>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
             case GemmKernelKind.Scalar: Drive<GemmBf16Kernel<Bf16x1, GemmRows1>>(x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd); break;
