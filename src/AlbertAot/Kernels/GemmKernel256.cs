@@ -18,7 +18,8 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
     /// <summary>
     /// 128 k per block: 12 KiB of this tile's columns, 24 KiB of the panel, in L1 with the four rows of x. Measured on an
     /// AVX2-only Zen 3 (92 GFLOP/s peak), best of 7: [128, 768] × [2304] 62.6 → 73.5 GFLOP/s, [128, 3072] × [768]
-    /// 52.5 → 73.3, [8, 3072] × [768] 30.4 → 47.8 (64 and 256 were worse at 128 rows).
+    /// 52.5 → 73.3, [8, 3072] × [768] 30.4 → 47.8 (64 and 256 were worse at 128 rows; Gemm.DriveBlocked halves it for
+    /// 16 rows or fewer).
     /// </summary>
     public static int KBlock => 128;
 

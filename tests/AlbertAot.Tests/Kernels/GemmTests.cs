@@ -110,11 +110,13 @@ public class GemmTests
         data.Add(8, 128, 768);    // embedding projection
         data.Add(2, 768, 2);      // a 2-label classifier
         data.Add(64, 768, 768);
-        // Depths that are not a multiple of a k-blocked kernel's block (Vector256: 128), with row and column tails: the
-        // blocked panels carry partial sums between blocks, the cut last panel runs unblocked in the same call.
+        // Depths that are not a multiple of a k-blocked kernel's block (Vector256: 128, 64 up to 16 rows), with row and
+        // column tails: the blocked panels carry partial sums between blocks, the cut last panel runs unblocked in the
+        // same call.
         data.Add(9, 129, 130);
         data.Add(11, 300, 96);
         data.Add(6, 1000, 150);
+        data.Add(21, 300, 96);
         return data;
     }
 
