@@ -213,31 +213,17 @@ public static class FusedAttention
     }
 
     /// <summary>
-    /// Scores of four query rows against all keys on AVX2: two vectors of keys at a time (8 accumulators), in plain
-    /// Vector256 locals. The generic loop over the Simd256 wrapper compiled to a register copy after every FMA.
+    /// Scores of four query rows against all keys on AVX2, sixteen keys at a time from Kᵀ's blocks (16 wide, one per
+    /// head column).
     /// </summary>
     private static void Scores256(ref float qa, ref float qb, ref float qc, ref float qd, ref float kt, int padded, int headSize,
         ref float scores)
     {
-        for (nuint jc = 0; jc < (nuint)padded; jc += 16)
+        nuint p = (nuint)padded;
+        for (nuint jc = 0; jc < p; jc += 16)
         {
-            Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default;
-            Vector256<float> c0 = default, c1 = default, d0 = default, d1 = default;
-            ref float keys = ref Unsafe.Add(ref kt, jc * (nuint)headSize);
-            for (int c = 0; c < headSize; c++)
-            {
-                Vector256<float> k0 = Vector256.LoadUnsafe(ref keys), k1 = Vector256.LoadUnsafe(ref keys, 8);
-                keys = ref Unsafe.Add(ref keys, 16);
-                Vector256<float> q = Vector256.Create(Unsafe.Add(ref qa, c));
-                a0 = Vector256.MultiplyAddEstimate(q, k0, a0); a1 = Vector256.MultiplyAddEstimate(q, k1, a1);
-                q = Vector256.Create(Unsafe.Add(ref qb, c));
-                b0 = Vector256.MultiplyAddEstimate(q, k0, b0); b1 = Vector256.MultiplyAddEstimate(q, k1, b1);
-                q = Vector256.Create(Unsafe.Add(ref qc, c));
-                c0 = Vector256.MultiplyAddEstimate(q, k0, c0); c1 = Vector256.MultiplyAddEstimate(q, k1, c1);
-                q = Vector256.Create(Unsafe.Add(ref qd, c));
-                d0 = Vector256.MultiplyAddEstimate(q, k0, d0); d1 = Vector256.MultiplyAddEstimate(q, k1, d1);
-            }
-            nuint p = (nuint)padded;
+            Block4x16(ref qa, ref qb, ref qc, ref qd, ref Unsafe.Add(ref kt, jc * (nuint)headSize), 16, headSize,
+                out var a0, out var a1, out var b0, out var b1, out var c0, out var c1, out var d0, out var d1);
             a0.StoreUnsafe(ref scores, jc); a1.StoreUnsafe(ref scores, jc + 8);
             b0.StoreUnsafe(ref scores, p + jc); b1.StoreUnsafe(ref scores, p + jc + 8);
             c0.StoreUnsafe(ref scores, 2 * p + jc); c1.StoreUnsafe(ref scores, 2 * p + jc + 8);
@@ -245,32 +231,43 @@ public static class FusedAttention
         }
     }
 
-    /// <summary>
-    /// Context columns [dc, dc + 16) of four rows on AVX2: 8 accumulators in 16 registers (the four-vector block needs
-    /// 21 and spills), plain Vector256 locals.
-    /// </summary>
+    /// <summary>Context columns [dc, dc + 16) of four rows on AVX2: Σ_j p[r, j]·V[j, dc .. dc + 16).</summary>
     private static void Context256(ref float v, int headSize, int dc, int seq, ref float pa, ref float pb, ref float pc, ref float pd,
         ref float ctx, int outBase, int hidden, int rows)
     {
-        Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default;
-        Vector256<float> c0 = default, c1 = default, d0 = default, d1 = default;
-        ref float values = ref Unsafe.Add(ref v, dc);
-        for (int j = 0; j < seq; j++)
-        {
-            Vector256<float> v0 = Vector256.LoadUnsafe(ref values), v1 = Vector256.LoadUnsafe(ref values, 8);
-            values = ref Unsafe.Add(ref values, headSize);
-            Vector256<float> p = Vector256.Create(Unsafe.Add(ref pa, j));
-            a0 = Vector256.MultiplyAddEstimate(p, v0, a0); a1 = Vector256.MultiplyAddEstimate(p, v1, a1);
-            p = Vector256.Create(Unsafe.Add(ref pb, j));
-            b0 = Vector256.MultiplyAddEstimate(p, v0, b0); b1 = Vector256.MultiplyAddEstimate(p, v1, b1);
-            p = Vector256.Create(Unsafe.Add(ref pc, j));
-            c0 = Vector256.MultiplyAddEstimate(p, v0, c0); c1 = Vector256.MultiplyAddEstimate(p, v1, c1);
-            p = Vector256.Create(Unsafe.Add(ref pd, j));
-            d0 = Vector256.MultiplyAddEstimate(p, v0, d0); d1 = Vector256.MultiplyAddEstimate(p, v1, d1);
-        }
+        Block4x16(ref pa, ref pb, ref pc, ref pd, ref Unsafe.Add(ref v, dc), headSize, seq,
+            out var a0, out var a1, out var b0, out var b1, out var c0, out var c1, out var d0, out var d1);
         int o = outBase + dc;
         StoreRows(new Simd256(a0), new Simd256(b0), new Simd256(c0), new Simd256(d0), ref ctx, o, hidden, rows);
         StoreRows(new Simd256(a1), new Simd256(b1), new Simd256(c1), new Simd256(d1), ref ctx, o + 8, hidden, rows);
+    }
+
+    /// <summary>
+    /// The 4 × 16 block both AVX2 loops are made of: row r's two vectors = Σ_i x_r[i]·m[i·stride .. i·stride + 16), summed
+    /// in i from zero. 8 accumulators in plain Vector256 locals: the generic loops' Simd256 wrapper compiled to a register
+    /// copy after every FMA, and their four-vector context block needs 21 of AVX2's 16 ymm registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block4x16(ref float xa, ref float xb, ref float xc, ref float xd, ref float m, nint stride, int count,
+        out Vector256<float> a0, out Vector256<float> a1, out Vector256<float> b0, out Vector256<float> b1,
+        out Vector256<float> c0, out Vector256<float> c1, out Vector256<float> d0, out Vector256<float> d1)
+    {
+        Vector256<float> sa0 = default, sa1 = default, sb0 = default, sb1 = default;
+        Vector256<float> sc0 = default, sc1 = default, sd0 = default, sd1 = default;
+        for (int i = 0; i < count; i++)
+        {
+            Vector256<float> m0 = Vector256.LoadUnsafe(ref m), m1 = Vector256.LoadUnsafe(ref m, 8);
+            m = ref Unsafe.Add(ref m, stride);
+            Vector256<float> x = Vector256.Create(Unsafe.Add(ref xa, i));
+            sa0 = Vector256.MultiplyAddEstimate(x, m0, sa0); sa1 = Vector256.MultiplyAddEstimate(x, m1, sa1);
+            x = Vector256.Create(Unsafe.Add(ref xb, i));
+            sb0 = Vector256.MultiplyAddEstimate(x, m0, sb0); sb1 = Vector256.MultiplyAddEstimate(x, m1, sb1);
+            x = Vector256.Create(Unsafe.Add(ref xc, i));
+            sc0 = Vector256.MultiplyAddEstimate(x, m0, sc0); sc1 = Vector256.MultiplyAddEstimate(x, m1, sc1);
+            x = Vector256.Create(Unsafe.Add(ref xd, i));
+            sd0 = Vector256.MultiplyAddEstimate(x, m0, sd0); sd1 = Vector256.MultiplyAddEstimate(x, m1, sd1);
+        }
+        a0 = sa0; a1 = sa1; b0 = sb0; b1 = sb1; c0 = sc0; c1 = sc1; d0 = sd0; d1 = sd1;
     }
 
     /// <summary>Stores the first <paramref name="rows"/> of four row accumulators at ctx[at + r·hidden].</summary>
