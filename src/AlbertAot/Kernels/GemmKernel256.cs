@@ -25,13 +25,15 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
 
     public static void Tile(int rows, float* a, nint lda, float* b, int k, float* bias, float* c, nint ldc)
     {
+        // Unblocked: each tile streams its columns of the panel, one line per k, 16 KiB ahead.
+        float* ahead = b + Gemm.PrefetchFloats;
+        const int Row = PackedLinear.PanelWidth;
         switch (rows)
         {
-            // Unblocked: each tile streams its columns of the panel, one line per k, 16 KiB ahead.
-            case 4: Tile<GemmRows4, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth, k); break;
-            case 3: Tile<GemmRows3, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth, k); break;
-            case 2: Tile<GemmRows2, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth, k); break;
-            case 1: Tile<GemmRows1, Prefetching>(a, lda, b, k, bias, c, ldc, false, b + Gemm.PrefetchFloats, PackedLinear.PanelWidth, k); break;
+            case 4: Tile<GemmRows4, Prefetching>(a, lda, b, k, bias, c, ldc, false, ahead, Row, k); break;
+            case 3: Tile<GemmRows3, Prefetching>(a, lda, b, k, bias, c, ldc, false, ahead, Row, k); break;
+            case 2: Tile<GemmRows2, Prefetching>(a, lda, b, k, bias, c, ldc, false, ahead, Row, k); break;
+            case 1: Tile<GemmRows1, Prefetching>(a, lda, b, k, bias, c, ldc, false, ahead, Row, k); break;
             default: throw new System.ArgumentOutOfRangeException(nameof(rows));
         }
     }
