@@ -15,7 +15,7 @@ namespace AlbertAot.Tests.Tokenization;
 /// control characters, a megabyte of text, text far beyond the model's length. Never an exception for any string,
 /// every encoding well formed, time linear in the text.
 /// </summary>
-public class HostileTextTests(ITestOutputHelper output)
+public class HostileTextTests
 {
     private static IEnumerable<AlbertTokenizer> Tokenizers()
     {
@@ -161,45 +161,6 @@ public class HostileTextTests(ITestOutputHelper output)
             }
     }
 
-    public static TheoryData<string, string> Megabytes => new()
-    {
-        { "prose", "And God said, Let there be light: and there was light. " },
-        { "one word without spaces", "abcdefghijklmnopqrstuvwxyz" },
-        { "digits and commas", "1,2" },
-        { "whitespace", " \t\n" },
-        { "lone surrogates", "\uD800" },
-        { "NUL and controls", "\0\u0001\u0002" },
-        { "characters the vocabulary lacks", "漢字😀" },
-        { "combining marks", "e\u0301\u0308" },
-        { "special tokens", "[MASK]" },
-    };
-
-    [Theory]
-    [MemberData(nameof(Megabytes))]
-    public void A_megabyte_of_text_is_tokenized_in_bounded_linear_time(string kind, string unit)
-    {
-        AlbertTokenizer tokenizer = TokenizerFiles.Fixture;
-        string Text(int chars) => string.Concat(Enumerable.Repeat(unit, chars / unit.Length));
-        (long Ms, int Tokens) Time(string text)
-        {
-            var clock = Stopwatch.StartNew();
-            AlbertEncoding e = tokenizer.Encode(text);
-            tokenizer.Decode(e.InputIds);
-            return (clock.ElapsedMilliseconds, e.Length);
-        }
-
-        string eighth = Text(1 << 17), full = Text(1 << 20);
-        Time(Text(1 << 12)); // jit
-        long eighthMs = Math.Min(Time(eighth).Ms, Time(eighth).Ms);
-        (long fullMs, int tokens) = Time(full);
-
-        output.WriteLine($"{kind}: 128 KB in {eighthMs} ms, 1 MB ({tokens} tokens) in {fullMs} ms");
-        Assert.True(fullMs < 10_000, $"{kind}: 1 MB took {fullMs} ms");
-        // Linear: eight times the text, about eight times the time; quadratic would be 64 times. The margin is for a
-        // shared machine.
-        Assert.True(fullMs <= 20 * eighthMs + 500, $"{kind}: 128 KB in {eighthMs} ms but 1 MB in {fullMs} ms: not linear");
-    }
-
     [Fact]
     public void Text_far_beyond_the_maximum_is_truncated_as_asked()
     {
@@ -238,5 +199,56 @@ public class HostileTextTests(ITestOutputHelper output)
         Assert.Contains($"Sequences of {whole.Length} tokens exceed max_position_embeddings = 64 of 'tiny-heads-base': truncate them", e.Message);
         Assert.Equal([1, 64, TinyHeadsBaseModel.HiddenSize],
             model.Forward(AlbertInputs.FromEncodings([tokenizer.Encode(huge, maxLength: 64)])).LastHiddenState!.Shape);
+    }
+}
+
+/// <summary>Tests that time wall-clock work run alone, not beside other test classes (CI has two cores).</summary>
+[CollectionDefinition(nameof(WallClockMeasurements), DisableParallelization = true)]
+public sealed class WallClockMeasurements;
+
+/// <summary>Issue 7's megabyte of hostile text: time linear in the text, for every kind of text.</summary>
+[Collection(nameof(WallClockMeasurements))]
+public class HostileTextTimingTests(ITestOutputHelper output)
+{
+    public static TheoryData<string, string> Megabytes => new()
+    {
+        { "prose", "And God said, Let there be light: and there was light. " },
+        { "one word without spaces", "abcdefghijklmnopqrstuvwxyz" },
+        { "digits and commas", "1,2" },
+        { "whitespace", " \t\n" },
+        { "lone surrogates", "\uD800" },
+        { "NUL and controls", "\0\u0001\u0002" },
+        { "characters the vocabulary lacks", "漢字😀" },
+        { "combining marks", "e\u0301\u0308" },
+        { "special tokens", "[MASK]" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Megabytes))]
+    public void A_megabyte_of_text_is_tokenized_in_bounded_linear_time(string kind, string unit)
+    {
+        AlbertTokenizer tokenizer = TokenizerFiles.Fixture;
+        string Text(int chars) => string.Concat(Enumerable.Repeat(unit, chars / unit.Length));
+        (long Ms, int Tokens) Time(string text)
+        {
+            var clock = Stopwatch.StartNew();
+            AlbertEncoding e = tokenizer.Encode(text);
+            tokenizer.Decode(e.InputIds);
+            return (clock.ElapsedMilliseconds, e.Length);
+        }
+
+        string eighth = Text(1 << 17), full = Text(1 << 20);
+        Time(Text(1 << 12)); // jit
+        long eighthMs = Math.Min(Time(eighth).Ms, Time(eighth).Ms);
+        (long fullMs, int tokens) = Time(full);
+        // A slow pass is timed once more: wall-clock time on a shared 2-core machine can stall for seconds, a
+        // superlinear tokenizer is slow every time.
+        if (fullMs > 20 * eighthMs + 500) fullMs = Math.Min(fullMs, Time(full).Ms);
+
+        output.WriteLine($"{kind}: 128 KB in {eighthMs} ms, 1 MB ({tokens} tokens) in {fullMs} ms");
+        Assert.True(fullMs < 10_000, $"{kind}: 1 MB took {fullMs} ms");
+        // Linear: eight times the text, about eight times the time; quadratic would be 64 times. The margin is for a
+        // shared machine.
+        Assert.True(fullMs <= 20 * eighthMs + 500, $"{kind}: 128 KB in {eighthMs} ms but 1 MB in {fullMs} ms: not linear");
     }
 }
