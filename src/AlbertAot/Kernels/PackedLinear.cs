@@ -75,9 +75,32 @@ public sealed unsafe class PackedLinear
         GC.RemoveMemoryPressure(PackedBytes);
     }
 
+    /// <summary>
+    /// Memory for the panels: 64-byte aligned; from 4 MB up on Linux, 2 MB aligned and advised for transparent huge
+    /// pages. Where THP is "madvise" (as on the VMs measured) unadvised memory gets 4 KiB pages, and streaming the
+    /// 28 MB of albert-base's layer walks 7,000 of them per layer, more than the TLB holds. 12 layers' GEMMs on the
+    /// AVX2-only EPYC, three interleaved pairs of processes, p25 of 30: 8 rows 33.1-37.8 → 27.5-34.6 ms, 16 rows
+    /// 47.2-55.4 → 44.4-46.3, 128 rows within noise. The advice is only that: without libc.so.6 (musl) it is skipped.
+    /// </summary>
+    private static float* AllocatePanels(long bytes)
+    {
+        if (bytes < HugePageThreshold || !OperatingSystem.IsLinux())
+            return (float*)NativeMemory.AlignedAlloc((nuint)bytes, Alignment);
+        nuint rounded = (nuint)((bytes + HugePage - 1) / HugePage * HugePage);
+        void* block = NativeMemory.AlignedAlloc(rounded, HugePage);
+        try { _ = MAdvise(block, rounded, MAdvHugePage); }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { } // advice only
+        return (float*)block;
+    }
+
+    private const int HugePage = 2 * 1024 * 1024, HugePageThreshold = 4 * 1024 * 1024, MAdvHugePage = 14;
+
+    [DllImport("libc.so.6", EntryPoint = "madvise")]
+    private static extern int MAdvise(void* address, nuint length, int advice);
+
     private void Allocate()
     {
-        float* block = (float*)NativeMemory.AlignedAlloc((nuint)PackedBytes, Alignment);
+        float* block = AllocatePanels(PackedBytes);
         NativeMemory.Clear(block, (nuint)PackedBytes); // zero padding: padded columns compute 0 and are never stored
         GC.AddMemoryPressure(PackedBytes);
         Volatile.Write(ref _block, (nint)block);
@@ -216,7 +239,7 @@ public sealed unsafe class PackedLinear
         {
             if (_block != 0) return (float*)_block;
             // Pack into a private block, then publish it: a reader never sees half-written panels.
-            float* packing = (float*)NativeMemory.AlignedAlloc((nuint)PackedBytes, Alignment);
+            float* packing = AllocatePanels(PackedBytes);
             // Zero only what the rows do not write: the last panel (its padded columns and steps) and what follows the
             // panels. Clearing all of it first would write every byte twice (28 MB for albert-base).
             long panelFloats = (long)PanelSteps * PanelWidth;
