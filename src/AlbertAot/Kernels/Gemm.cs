@@ -81,8 +81,9 @@ internal unsafe interface IGemmKernel
     static virtual int ScratchFloats => 0;
 
     /// <summary>
-    /// Where <see cref="TilePart"/> reads k-block [k0, k0 + depth) of a panel: in the panel itself (FP32 panels), or
-    /// converted once into <paramref name="scratch"/> for every row block to share (<see cref="GemmBf16Widened256"/>).
+    /// Where <see cref="TilePart"/> reads k-block [k0, k0 + depth) of a panel: in the panel itself (FP32 panels, where it
+    /// is <see cref="StoredAt"/>), or converted once into <paramref name="scratch"/> for every row block to share
+    /// (<see cref="GemmBf16Widened256"/>, from <see cref="StoredAt"/>).
     /// </summary>
     static virtual float* BlockAt(float* panel, int k0, int depth, float* scratch) => panel + (nint)k0 * PackedLinear.PanelWidth;
 
@@ -379,6 +380,7 @@ public static unsafe partial class Gemm
         // current one is reused by few passes). 12 layers' GEMMs, p25 of 30, two runs: 8 rows 47.5-53.9 → 44.2-49.5 ms,
         // 16 rows 66.5-75.1 → 53.6-61.8, 32 rows even, 64 rows 152.5 → 163.5 (so not there); BF16 even.
         int kBlock = rows <= 4 * height ? TKernel.KBlock / 2 : TKernel.KBlock;
+        int passes = (rows + height - 1) / height * (P / width);
         for (int k0 = 0; k0 < k; k0 += kBlock)
         {
             int depth = Math.Min(kBlock, k - k0);
@@ -389,7 +391,6 @@ public static unsafe partial class Gemm
             float* next = TKernel.StoredAt(b, k0 + depth);
             int nextDepth = Math.Min(kBlock, last ? k : k - k0 - depth);
             int nextLines = nextDepth * TKernel.StoredBytesPerStep / 64, requested = 0;
-            int passes = (rows + height - 1) / height * (P / width);
             int perPass = Math.Min(depth, (nextLines + passes - 1) / passes);
             for (int r0 = 0; r0 < rows; r0 += height)
             {
@@ -397,10 +398,10 @@ public static unsafe partial class Gemm
                 float* a = x + r0 * ldx + k0, cr = c + r0 * ldc;
                 for (int s = 0; s < P; s += width)
                 {
-                    int count = Math.Min(perPass, nextLines - requested);
+                    int count = Math.Max(0, Math.Min(perPass, nextLines - requested));
                     TKernel.TilePart(h, a, ldx, block + s, depth, last ? bias + s : null, cr + s, ldc, accumulate,
-                        next + requested * Line, Math.Max(count, 0));
-                    requested += Math.Max(count, 0);
+                        next + requested * Line, count);
+                    requested += count;
                 }
             }
         }

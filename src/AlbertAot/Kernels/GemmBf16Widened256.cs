@@ -34,7 +34,7 @@ internal readonly unsafe struct GemmBf16Widened256 : IGemmKernel
     public static float* BlockAt(float* panel, int k0, int depth, float* scratch)
     {
         const int P = PackedLinear.PanelWidth;
-        uint* words = (uint*)panel + (nint)(k0 / 2) * P; // KBlock is even: a block starts on a whole word
+        uint* words = (uint*)StoredAt(panel, k0); // KBlock is even: a block starts on a whole word
         var high = Vector256.Create(0xFFFF0000u);
         float* row = scratch;
         for (int kk = 0; kk < depth; kk += 2, words += P, row += 2 * P)
