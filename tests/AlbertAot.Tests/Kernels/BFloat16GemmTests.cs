@@ -44,6 +44,7 @@ public class BFloat16GemmTests
     [InlineData(8, 768, 2304)]
     [InlineData(11, 51, 113)]
     [InlineData(3, 7, 17)]
+    [InlineData(130, 70, 100)] // enough rows that two threads split rows, not columns (at 64 rows a thread, 64 + 66)
     public void EpiloguesColumnRangesAndTwoThreadsMatchTheFp32Kernel(int rows, int inFeatures, int outFeatures)
     {
         var (x, w, b) = GemmTests.Data(rows, inFeatures, outFeatures, seed: 22);

@@ -341,6 +341,9 @@ public class GemmTests
         {
             { 8, 768, 2304 }, { 8, 768, 768 }, { 8, 768, 3072 }, { 8, 3072, 768 }, { 17, 768, 113 }, { 128, 128, 768 },
             { 1, 768, 768 }, { 3, 64, 48 }, { 2, 3072, 96 }, { 31, 50, 1000 },
+            // Rows enough for a row split (64 a thread and more): two threads at 64 + 66 rows, three and four threads
+            // at row boundaries rounded down to 8 (96, 104, 100 and 72, 72, 80, 76 rows).
+            { 130, 200, 50 }, { 300, 96, 100 },
         };
         return data;
     }

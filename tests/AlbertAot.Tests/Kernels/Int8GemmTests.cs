@@ -98,6 +98,7 @@ public class Int8GemmTests(ITestOutputHelper output)
     [InlineData(11, 51, 113)]
     [InlineData(3, 7, 17)]
     [InlineData(20, 130, 100)]
+    [InlineData(130, 70, 100)] // enough rows that two threads split rows, not columns (at 64 rows a thread, 64 + 66)
     public void EpiloguesColumnRangesAndTwoThreadsAreBitIdenticalOnEveryKernel(int rows, int inFeatures, int outFeatures)
     {
         var (x, w, b) = GemmTests.Data(rows, inFeatures, outFeatures, seed: 33);
