@@ -87,6 +87,10 @@ public sealed unsafe class ComputePool : IDisposable
             _workers[i] = worker;
         }
         for (int i = 0; i < _workers.Length; i++) _workers[i].Thread!.Start(_workers[i]);
+        // ManualResetEventSlim creates its lock object (24 bytes) the first time a Wait blocks; a caller that first
+        // had to wait for a late worker in the middle of a steady state then allocated there. One bounded wait here
+        // (1 ms, on an event nobody sets) creates it up front, so Run never allocates.
+        if (_workers.Length > 0) _done.Wait(1);
     }
 
     /// <summary>Threads that run parts: the caller plus the workers.</summary>
