@@ -429,7 +429,7 @@ internal static class ModelEmitter
         w.Line($"{K}FusedAttention.Forward(s.Qkv, s.MaskBias, s.Context, s.AttentionScratch, batch, seq, NumAttentionHeads, HeadSize, s.Pool);");
         w.Line($"{K}Gemm.Forward(s.Context, w.AttentionDense, s.Projected, rows, s.Pool);");
         w.Line($"{K}LayerNorm.ForwardWithResidual(s.Projected, s.Hidden, norms.AttentionLayerNormWeight.Span, norms.AttentionLayerNormBias.Span, s.Attended,");
-        w.Line("    rows, HiddenSize, LayerNormEps);");
+        w.Line("    rows, HiddenSize, LayerNormEps, s.Pool);");
         w.Line();
         if (epilogue.Length > 0)
         {
@@ -444,7 +444,7 @@ internal static class ModelEmitter
         }
         w.Line($"{K}Gemm.Forward(s.Intermediate, w.FfnOutput, s.Projected, rows, s.Pool);");
         w.Line($"{K}LayerNorm.ForwardWithResidual(s.Projected, s.Attended, norms.FullLayerNormWeight.Span, norms.FullLayerNormBias.Span, s.Hidden,");
-        w.Line("    rows, HiddenSize, LayerNormEps);");
+        w.Line("    rows, HiddenSize, LayerNormEps, s.Pool);");
         w.Close();
         w.Line();
 

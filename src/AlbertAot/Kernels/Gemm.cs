@@ -239,9 +239,9 @@ public static unsafe partial class Gemm
     {
         int firstPanel = columnStart / PackedLinear.PanelWidth;
         int panels = (columnEnd + PackedLinear.PanelWidth - 1) / PackedLinear.PanelWidth - firstPanel;
-        int threads = pool?.ThreadCount ?? 1;
-        bool byRows = rows >= threads * s_rowSplitMinRows;
-        int parts = byRows ? threads : Math.Min(threads, panels);
+        int rowParts = RowSplit.Parts(rows, pool);
+        bool byRows = rowParts > 1;
+        int parts = byRows ? rowParts : Math.Min(pool?.ThreadCount ?? 1, panels);
         if (parts <= 1 || 2L * rows * w.InFeatures * (columnEnd - columnStart) < MinParallelFlops)
         {
             Run(kind, quantized, x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd);
@@ -254,18 +254,6 @@ public static unsafe partial class Gemm
         };
         pool!.Run(body, parts);
     }
-
-    /// <summary>
-    /// From this many rows per thread a GEMM is split by rows, below it by columns. A column split shares the weights
-    /// (each thread streams its half: what few rows need, since they wait on memory), but every thread reads all of x,
-    /// half of which the other thread has just written (the previous GEMM's output, or the attention's), and writes
-    /// rows the next GEMM's threads read across cores again. A row split keeps a thread's rows on its own core from one
-    /// GEMM to the next and reads the weights twice, which rows enough to be compute-bound do not notice. A part then
-    /// has at least 32 rows, so it blocks k as the whole call would (<see cref="DriveBlocked{TKernel}"/>): a row's
-    /// result is the same bits either way. Twelve layers' GEMMs on two threads, in-process, the two splits interleaved
-    /// 30 times (AVX2 Zen 3): 512 rows p25 823 vs 858 ms (median 850 vs 907), 128 rows even (205 vs 205).
-    /// </summary>
-    private static int s_rowSplitMinRows = 64;
 
     /// <summary>One thread's share of a GEMM: a contiguous, panel-aligned range of output columns, or of rows.</summary>
     private struct ParallelBody : IComputeBody
@@ -283,8 +271,8 @@ public static unsafe partial class Gemm
         {
             if (ByRows)
             {
-                // Row ranges in multiples of 8 (every kernel's row block), the last one taking the rest.
-                int r0 = RowBoundary(part), r1 = RowBoundary(part + 1);
+                // The forward's row ranges (RowSplit): each thread's rows stay on its core from one step to the next.
+                int r0 = RowSplit.Start(Rows, part, Parts), r1 = RowSplit.Start(Rows, part + 1, Parts);
                 if (r0 >= r1) return;
                 Int8Rows quantized = Quantized.Q is null ? Quantized
                     : new Int8Rows(Quantized.Q + r0 * Quantized.Stride, Quantized.Stride, Quantized.Scales + r0);
@@ -295,8 +283,6 @@ public static unsafe partial class Gemm
             int start = Math.Max(ColumnStart, p0 * PackedLinear.PanelWidth), end = Math.Min(ColumnEnd, p1 * PackedLinear.PanelWidth);
             if (start < end) Run(Kind, Quantized, X, Ldx, W, Y, Ldy, Rows, Epilogue, start, end);
         }
-
-        private readonly int RowBoundary(int part) => part >= Parts ? Rows : (int)((long)Rows * part / Parts) / 8 * 8;
     }
 
     private static void Run(GemmKernelKind kind, Int8Rows quantized, float* x, nint ldx, PackedLinear w, float* y, nint ldy, int rows,

@@ -127,4 +127,37 @@ public class LayerNormTests
         }
         AssertClose(expected, tolerance, y, $"ForwardWithResidual ({aliasing})");
     }
+
+    /// <summary>
+    /// The pooled residual LayerNorm gives one thread's bits, with rows enough for a row split (300 rows: two, three and
+    /// four threads) and too few (100 rows, which runs on the caller), into a separate output and in place.
+    /// </summary>
+    [Theory]
+    [InlineData(300)]
+    [InlineData(100)]
+    public void PooledResidualEqualsOneThread(int rows)
+    {
+        const int width = 96;
+        var random = new Random(5);
+        float[] x = new float[rows * width], residual = new float[rows * width], gamma = new float[width], beta = new float[width];
+        foreach (float[] a in new[] { x, residual, gamma, beta })
+            for (int i = 0; i < a.Length; i++) a[i] = (float)(random.NextDouble() * 4 - 2);
+        var single = new float[rows * width];
+        LayerNorm.ForwardWithResidual(x, residual, gamma, beta, single, rows, width, 1e-12f);
+        foreach (int threads in new[] { 2, 3, 4 })
+        {
+            using var pool = new AlbertAot.Runtime.ComputePool(threads);
+            var y = new float[rows * width];
+            LayerNorm.ForwardWithResidual(x, residual, gamma, beta, y, rows, width, 1e-12f, pool);
+            GemmTests.AssertBitEqual(single, y, $"{threads} threads");
+            float[] inPlace = (float[])x.Clone();
+            LayerNorm.ForwardWithResidual(inPlace, residual, gamma, beta, inPlace, rows, width, 1e-12f, pool);
+            GemmTests.AssertBitEqual(single, inPlace, $"{threads} threads, in place");
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+        {
+            using var pool = new AlbertAot.Runtime.ComputePool(2);
+            LayerNorm.ForwardWithResidual(x, residual, gamma, beta, new float[rows * width - 1], rows, width, 1e-12f, pool);
+        });
+    }
 }
