@@ -13,7 +13,7 @@ namespace AlbertAot.Kernels;
 /// <remarks>
 /// Polynomials use MultiplyAddEstimate (a fused multiply-add where the hardware has one, a multiply and an add
 /// where it has not): never Vector*.FusedMultiplyAdd, whose software fallback is 100x slower. Exponentials use
-/// <see cref="ExpOperator"/> (float arithmetic, within 1.2e-7 relative; 0 below −103.3, +∞ from 88.73 on, NaN for NaN).
+/// <see cref="ExpOperator"/> (float arithmetic, within 1.2e-7 relative; 0 below −103.97, +∞ from 88.73 on, NaN for NaN).
 /// The scalar forms mirror the vector forms in float with the same exponential and a plain multiply and add (MathF.FusedMultiplyAdd
 /// is a software routine on a CPU without FMA), so every tier computes the same formula.
 /// </remarks>

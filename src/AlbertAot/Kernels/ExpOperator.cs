@@ -16,7 +16,7 @@ namespace AlbertAot.Kernels;
 /// 1.55 to 1.05 ns a score, and the exact GELU's share of a 128-token forward from 5.2 to 3.1 % (AOT profile).
 /// Accuracy: within 1.2e-7 relative of the true value (8.0e-8 measured against float64 on a dense grid in
 /// ExpOperatorTests) wherever the result is a normal float; subnormal results (x below −87.34) are within one
-/// step of 2⁻¹⁴⁹, results below half the smallest subnormal (x below −103.28) are 0; +∞ from x = 88.73 on
+/// step of 2⁻¹⁴⁹, results below half the smallest subnormal (x below −103.97) are 0; +∞ from x = 88.73 on
 /// (where exp overflows float), NaN → NaN. Every form runs the same operations, so tiers differ only by the
 /// fused multiply-adds the vector forms use where the hardware has them.
 /// Method: n = round(x·log₂e); r = x − n·ln 2 with ln 2 split in two (C1 has 9 significant bits, so n·C1 is exact

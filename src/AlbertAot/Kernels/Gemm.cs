@@ -166,8 +166,9 @@ public static unsafe partial class Gemm
 
     /// <summary>
     /// <see cref="Forward(ReadOnlySpan{float}, PackedLinear, Span{float}, int, GemmEpilogue, int, int)"/> with the
-    /// columns split across <paramref name="pool"/>'s threads in panel-aligned ranges (null, a one-thread pool or a
-    /// product under about 0.26 MFLOP: single-threaded). Bit-identical to the single-threaded result.
+    /// work split across <paramref name="pool"/>'s threads: by rows from 64 rows a thread (<see cref="RowSplit"/>),
+    /// otherwise by panel-aligned column ranges (null, a one-thread pool or a product under about 0.26 MFLOP:
+    /// single-threaded). Bit-identical to the single-threaded result.
     /// </summary>
     public static void Forward(ReadOnlySpan<float> x, PackedLinear w, Span<float> y, int rows, ComputePool? pool,
         GemmEpilogue epilogue = GemmEpilogue.None, int columnStart = 0, int columnEnd = -1)
@@ -223,7 +224,7 @@ public static unsafe partial class Gemm
     {
         if (w.Format == PanelFormat.Int8)
         {
-            // Quantize the rows once, on this thread, before the column split: every part reads the same bytes.
+            // Quantize the rows once, on this thread, before the split: every part reads the same bytes.
             if (kind == GemmKernelKind.Auto) kind = AutoInt8Kernel;
             Int8Rows quantized = QuantizeRows(kind, x, ldx, rows, w.InFeatures, w.PanelSteps);
             RunParallel(kind, pool, quantized, x, ldx, w, y, ldy, rows, epilogue, columnStart, columnEnd);

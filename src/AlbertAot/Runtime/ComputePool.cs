@@ -25,7 +25,7 @@ public interface IComputeBody
 /// two GEMMs of one forward pass) and then blocks on an event, so an idle pool does not burn a core. A call that
 /// finds a worker asleep wakes it and starts on the parts itself: a late worker takes what is left or nothing.</para>
 /// <para>Determinism: a part computes the same thing whichever thread runs it, so results equal a single-threaded run
-/// as long as the parts write disjoint outputs (the GEMM splits output columns; no reduction is ever shared).</para>
+/// as long as the parts write disjoint outputs (the GEMM splits output rows or columns; no reduction is ever shared).</para>
 /// <para>Thread-safety: one pool serves one <c>Run</c> at a time. A second concurrent or nested call throws
 /// <see cref="InvalidOperationException"/>; hold one pool per concurrent caller (as with the run state), or lock.
 /// An exception thrown by a part is rethrown on the calling thread after every part has finished; the pool stays
