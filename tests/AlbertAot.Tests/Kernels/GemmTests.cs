@@ -117,6 +117,9 @@ public class GemmTests
         data.Add(11, 300, 96);
         data.Add(6, 1000, 150);
         data.Add(21, 300, 96);
+        // Rows beyond Gemm.RowChunk (128) with a k-blocked kernel: chunks of 68 + 61 rows (a row tail) and 3 × 100.
+        data.Add(129, 200, 130);
+        data.Add(300, 300, 96);
         return data;
     }
 
