@@ -1,8 +1,8 @@
 #!/bin/bash
 # Issue 4's fill-mask and batched workloads beside OrtBench, interleaved rounds, same environment as run-bench.sh
 # (A, optional A_BF16 / A_INT8, B, C, G, OUT). Fill-mask: AlbertCli's MLM head at the masked position of a 10-token
-# sentence against ORT's full-logits forward at 10 tokens; batched: 32 sentences of 10-40 tokens packed into four
-# length-sorted batches against ORT's one padded batch of 32 x 40.
+# sentence against ORT's full-logits forward at 10 tokens; batched: 32 sentences of 10-40 tokens in one batch with the
+# padding skipped (AlbertInputs.SkipPadding: 824 packed token rows) against ORT's one padded batch of 32 x 40.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT" && cd "$OUT"

@@ -38,7 +38,7 @@ internal static class Program
                           [--outputs logits|features] [--workload latency|fill-mask|batched] [--json FILE]
               median and min latency per sequence length (batch 1), in the shape of ../shared/bench's OrtBench;
               --workload fill-mask: "Hello I'm a [MASK] model." (10 tokens, MLM head at the mask only);
-              --workload batched: 32 sentences of 10-40 tokens, packed into 4 length-sorted batches
+              --workload batched: 32 sentences of 10-40 tokens in one batch, padding skipped (packed)
         """;
 
     public static int Main(string[] args)

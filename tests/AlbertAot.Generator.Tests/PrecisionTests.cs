@@ -56,7 +56,7 @@ public class PrecisionTests
         Assert.Contains("checkpoint.GetBFloat16(Tensors.PoolerWeight), checkpoint.Get(Tensors.PoolerBias)", source);
         Assert.Contains("checkpoint.GetBFloat16(Tensors.MlmDenseWeight), checkpoint.Get(Tensors.MlmDenseBias)", source);
         Assert.Contains("checkpoint.Get(Tensors.PositionEmbeddings)", source);
-        Assert.Contains("Embeddings.Sum(s.InputIds, s.TokenTypeIds, e.WordEmbeddings, e.PositionEmbeddings.Span", source);
+        Assert.Contains("Embeddings.Sum(s.InputIds, s.PositionIds, s.TokenTypeIds, e.WordEmbeddings, e.PositionEmbeddings.Span", source);
         Assert.Contains("public const long WidenedWeightBytes = 0L;", source);
         Assert.DoesNotContain("GetInt8", source);
         // Word embeddings, mapping in, Q, K, V, attention dense, FFN, FFN output, pooler, MLM dense: 10 matrices.

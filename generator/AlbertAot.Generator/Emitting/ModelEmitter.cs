@@ -388,15 +388,15 @@ internal static class ModelEmitter
 
         // Encoder
         const string K = "global::AlbertAot.Kernels.";
-        w.Open("protected override void RunEncoder(global::AlbertAot.Runtime.AlbertRunState s, int batch, int seq)");
-        w.Line("int rows = batch * seq;");
+        w.Open("protected override void RunEncoder(global::AlbertAot.Runtime.AlbertRunState s)");
+        w.Line("int rows = s.Rows; // batch × sequence, or the real tokens only when the inputs skip padding");
         w.Line("global::AlbertAot.Weights.AlbertEmbeddingWeights e = Weights.Embeddings;");
         w.Line();
         w.Line(spec.Embeddings[0].Narrow
             ? $"// Embeddings: word ({(spec.Precision == PrecisionKinds.Int8 ? "int8 rows dequantized" : "bfloat16 rows widened")} as they are read) + position + token type, then LayerNorm."
             : "// Embeddings: word + position + token type, then LayerNorm over the embedding size.");
-        w.Line($"{K}Embeddings.Sum(s.InputIds, s.TokenTypeIds, e.WordEmbeddings, e.PositionEmbeddings.Span, e.TokenTypeEmbeddings.Span,");
-        w.Line("    s.Embedded, batch, seq, EmbeddingSize);");
+        w.Line($"{K}Embeddings.Sum(s.InputIds, s.PositionIds, s.TokenTypeIds, e.WordEmbeddings, e.PositionEmbeddings.Span, e.TokenTypeEmbeddings.Span,");
+        w.Line("    s.Embedded, rows, EmbeddingSize);");
         w.Line($"{K}LayerNorm.Forward(s.Embedded, e.LayerNormWeight.Span, e.LayerNormBias.Span, s.Embedded, rows, EmbeddingSize, LayerNormEps);");
         w.Line();
         w.Line($"// embedding_hidden_mapping_in: E = {c.EmbeddingSize} → H = {c.HiddenSize}.");
@@ -408,7 +408,7 @@ internal static class ModelEmitter
         {
             int g = c.GroupOfLayer(layer);
             for (int inner = 0; inner < c.InnerGroupNum; inner++)
-                w.Line($"Layer(s, groups[{g}][{inner}], batch, seq); // layer {layer}: group {g}, inner layer {inner}");
+                w.Line($"Layer(s, groups[{g}][{inner}]); // layer {layer}: group {g}, inner layer {inner}");
         }
         w.Close();
         w.Line();
@@ -418,15 +418,15 @@ internal static class ModelEmitter
         w.Line("/// <summary>");
         w.Line("/// One ALBERT layer, post-LN: a = LayerNorm(h + Dense(MultiHeadAttention(h))); h' = LayerNorm(a + FfnOutput(act(Ffn(a)))).");
         w.Line("/// </summary>");
-        w.Open("private static void Layer(global::AlbertAot.Runtime.AlbertRunState s, global::AlbertAot.Weights.AlbertPackedLayer w, int batch, int seq)");
-        w.Line("int rows = batch * seq;");
+        w.Open("private static void Layer(global::AlbertAot.Runtime.AlbertRunState s, global::AlbertAot.Weights.AlbertPackedLayer w)");
+        w.Line("int rows = s.Rows;");
         w.Line("global::AlbertAot.Weights.AlbertLayerWeights norms = w.Source;");
         w.Line();
         w.Line($"// Q, K, V in one GEMM: [rows, {c.HiddenSize}] · [3·{c.HiddenSize}, {c.HiddenSize}]ᵀ → [rows, 3·{c.HiddenSize}].");
         w.Line($"{K}Gemm.Forward(s.Hidden, w.Qkv, s.Qkv, rows, s.Pool);");
         w.Line();
-        w.Line($"// softmax(Q·Kᵀ/√{c.HeadSize} + mask)·V per head; {c.NumAttentionHeads} heads of {c.HeadSize}.");
-        w.Line($"{K}FusedAttention.Forward(s.Qkv, s.MaskBias, s.Context, s.AttentionScratch, batch, seq, NumAttentionHeads, HeadSize, s.Pool);");
+        w.Line($"// softmax(Q·Kᵀ/√{c.HeadSize} + mask)·V per sequence and head; {c.NumAttentionHeads} heads of {c.HeadSize}.");
+        w.Line($"{K}FusedAttention.Forward(s.Qkv, s.MaskBias, s.Context, s.AttentionScratch, s.SequenceStarts, s.SequenceCount, NumAttentionHeads, HeadSize, s.Pool);");
         w.Line($"{K}Gemm.Forward(s.Context, w.AttentionDense, s.Projected, rows, s.Pool);");
         w.Line($"{K}LayerNorm.ForwardWithResidual(s.Projected, s.Hidden, norms.AttentionLayerNormWeight.Span, norms.AttentionLayerNormBias.Span, s.Attended,");
         w.Line("    rows, HiddenSize, LayerNormEps, s.Pool);");

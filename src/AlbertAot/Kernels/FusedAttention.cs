@@ -15,8 +15,8 @@ namespace AlbertAot.Kernels;
 /// four rows of context accumulate a whole 64-wide head row per key (16 accumulators: the FMA pipes stay full and each
 /// V row is read once per block, not once per vector of columns). Nothing bigger than one head's scores is
 /// materialised. Every score is summed over the head's columns, every context value over the keys, sequentially from
-/// zero. (batch row, head) pairs are split across the pool's threads; each pair is computed the same way whichever
-/// thread runs it.
+/// zero. (sequence, head) pairs are split across the pool's threads; each pair is computed the same way whichever
+/// thread runs it. The sequences are a padded batch (equal lengths, masked) or packed ones of their own lengths.
 /// </summary>
 public static class FusedAttention
 {
@@ -25,7 +25,7 @@ public static class FusedAttention
     /// <summary>Keys are padded to a multiple of this: two vectors of the widest tier.</summary>
     private const int KeyPadding = 32;
 
-    /// <summary>Floats of scratch one thread needs (<see cref="Forward"/> takes threads × this): Kᵀ, V, four score rows.</summary>
+    /// <summary>Floats of scratch one thread needs for sequences of up to <paramref name="seq"/> rows (Forward takes threads × this): Kᵀ, V, four score rows.</summary>
     public static int ScratchPerThread(int seq, int headSize)
     {
         int padded = RoundUp(seq, KeyPadding);
@@ -37,47 +37,87 @@ public static class FusedAttention
     public static void Forward(float[] qkv, float[] maskBias, float[] context, float[] scratch,
         int batch, int seq, int heads, int headSize, ComputePool? pool)
     {
+        if (batch < 1 || seq < 1) throw new ArgumentOutOfRangeException(nameof(batch), $"Attention over batch {batch}, seq {seq}: both must be positive.");
+        Run(qkv, maskBias, context, scratch, null, batch, seq, batch * seq, heads, headSize, pool);
+    }
+
+    /// <summary>
+    /// Sequences of different lengths packed one after another (padding left out): sequence i is the rows
+    /// [<paramref name="sequenceStarts"/>[i], <paramref name="sequenceStarts"/>[i + 1]) of qkv and context, and attends
+    /// to its own rows only. Each sequence's result is that of a batch of one of its length.
+    /// </summary>
+    /// <param name="maskBias">[rows]: the additive mask of each row as a key (0 for every real token).</param>
+    /// <param name="sequenceStarts">At least <paramref name="sequences"/> + 1 increasing row offsets from 0.</param>
+    /// <param name="scratch">At least (pool threads) × <see cref="ScratchPerThread"/> of the longest sequence.</param>
+    public static void Forward(float[] qkv, float[] maskBias, float[] context, float[] scratch,
+        int[] sequenceStarts, int sequences, int heads, int headSize, ComputePool? pool)
+    {
+        ArgumentNullException.ThrowIfNull(sequenceStarts);
+        if (sequences < 1 || sequenceStarts.Length < sequences + 1 || sequenceStarts[0] != 0)
+            throw new ArgumentException($"sequenceStarts must hold {sequences} + 1 row offsets from 0 (it holds {sequenceStarts.Length}).", nameof(sequenceStarts));
+        int longest = 0;
+        for (int i = 0; i < sequences; i++)
+        {
+            int length = sequenceStarts[i + 1] - sequenceStarts[i];
+            if (length < 1)
+                throw new ArgumentException($"Sequence {i} spans rows [{sequenceStarts[i]}, {sequenceStarts[i + 1]}): a sequence needs at least one row.", nameof(sequenceStarts));
+            longest = Math.Max(longest, length);
+        }
+        Run(qkv, maskBias, context, scratch, sequenceStarts, sequences, longest, sequenceStarts[sequences], heads, headSize, pool);
+    }
+
+    /// <param name="starts">Null: <paramref name="sequences"/> sequences of <paramref name="longest"/> rows each.</param>
+    private static void Run(float[] qkv, float[] maskBias, float[] context, float[] scratch, int[]? starts, int sequences, int longest,
+        int rows, int heads, int headSize, ComputePool? pool)
+    {
         int hidden = heads * headSize;
         int threads = pool?.ThreadCount ?? 1;
-        if (qkv.Length < batch * seq * 3 * hidden || context.Length < batch * seq * hidden || maskBias.Length < batch * seq ||
-            scratch.Length < threads * ScratchPerThread(seq, headSize))
-            throw new ArgumentException($"FusedAttention buffers are too small for batch {batch}, seq {seq}, {heads} heads of {headSize}.");
+        if (qkv.Length < (long)rows * 3 * hidden || context.Length < (long)rows * hidden || maskBias.Length < rows ||
+            scratch.Length < (long)threads * ScratchPerThread(longest, headSize))
+            throw new ArgumentException(
+                $"FusedAttention buffers are too small for {rows} rows in {sequences} sequences of up to {longest}, {heads} heads of {headSize}.");
 
-        var body = new Body(qkv, maskBias, context, scratch, batch, seq, heads, headSize, threads);
-        int parts = Math.Min(threads, batch * heads);
+        var body = new Body(qkv, maskBias, context, scratch, starts, sequences, longest, heads, headSize, threads);
+        int parts = Math.Min(threads, sequences * heads);
         if (pool is null || parts == 1) body.Execute(0, 1);
         else pool.Run(body, parts);
     }
 
-    private readonly struct Body(float[] qkv, float[] maskBias, float[] context, float[] scratch,
-        int batch, int seq, int heads, int headSize, int parts) : IComputeBody
+    /// <summary>(sequence, head) pairs split evenly across the parts; each part uses its own slice of scratch.</summary>
+    private readonly struct Body(float[] qkv, float[] maskBias, float[] context, float[] scratch, int[]? starts, int sequences,
+        int longest, int heads, int headSize, int parts) : IComputeBody
     {
-        public void Execute(int part) => Execute(part, Math.Min(parts, batch * heads));
+        public void Execute(int part) => Execute(part, Math.Min(parts, sequences * heads));
 
         public void Execute(int part, int partCount)
         {
-            int items = batch * heads;
-            int perThread = ScratchPerThread(seq, headSize);
+            int items = sequences * heads;
+            int perThread = ScratchPerThread(longest, headSize);
             Span<float> own = scratch.AsSpan(part * perThread, perThread);
             for (int item = part * items / partCount; item < (part + 1) * items / partCount; item++)
-                Head(qkv, maskBias, context, own, item / heads, item % heads, seq, heads, headSize);
+            {
+                int sequence = item / heads;
+                int start = starts is null ? sequence * longest : starts[sequence];
+                int length = starts is null ? longest : starts[sequence + 1] - start;
+                Head(qkv, maskBias, context, own, start, length, item % heads, heads, headSize);
+            }
         }
     }
 
-    /// <summary>One (batch row, head), on the widest vectors that divide the head size.</summary>
-    private static void Head(float[] qkv, float[] maskBias, float[] context, Span<float> scratch, int b, int h, int seq, int heads, int headSize)
+    /// <summary>One (sequence, head), on the widest vectors that divide the head size.</summary>
+    private static void Head(float[] qkv, float[] maskBias, float[] context, Span<float> scratch, int rowBase, int seq, int h, int heads, int headSize)
     {
-        if (Simd512.IsAccelerated && headSize % Simd512.Count == 0) Head<Simd512>(qkv, maskBias, context, scratch, b, h, seq, heads, headSize);
-        else if (Simd256.IsAccelerated && headSize % Simd256.Count == 0) Head<Simd256>(qkv, maskBias, context, scratch, b, h, seq, heads, headSize);
-        else if (Simd128.IsAccelerated && headSize % Simd128.Count == 0) Head<Simd128>(qkv, maskBias, context, scratch, b, h, seq, heads, headSize);
-        else Head<Simd1>(qkv, maskBias, context, scratch, b, h, seq, heads, headSize);
+        if (Simd512.IsAccelerated && headSize % Simd512.Count == 0) Head<Simd512>(qkv, maskBias, context, scratch, rowBase, seq, h, heads, headSize);
+        else if (Simd256.IsAccelerated && headSize % Simd256.Count == 0) Head<Simd256>(qkv, maskBias, context, scratch, rowBase, seq, h, heads, headSize);
+        else if (Simd128.IsAccelerated && headSize % Simd128.Count == 0) Head<Simd128>(qkv, maskBias, context, scratch, rowBase, seq, h, heads, headSize);
+        else Head<Simd1>(qkv, maskBias, context, scratch, rowBase, seq, h, heads, headSize);
     }
 
-    private static void Head<TVec>(float[] qkv, float[] maskBias, float[] context, Span<float> scratch, int b, int h, int seq, int heads, int headSize)
+    /// <summary>Head h of the sequence of <paramref name="seq"/> rows from <paramref name="rowBase"/>.</summary>
+    private static void Head<TVec>(float[] qkv, float[] maskBias, float[] context, Span<float> scratch, int rowBase, int seq, int h, int heads, int headSize)
         where TVec : struct, ISimdVector<TVec>
     {
         int hidden = heads * headSize, stride = 3 * hidden, padded = RoundUp(seq, KeyPadding);
-        int rowBase = b * seq;
         ref float q0 = ref MemoryMarshal.GetArrayDataReference(qkv);
         ref float kt = ref MemoryMarshal.GetReference(scratch);
         ref float v = ref Unsafe.Add(ref kt, headSize * padded);

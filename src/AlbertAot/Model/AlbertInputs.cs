@@ -84,6 +84,25 @@ public sealed class AlbertInputs
         return new AlbertInputs(batchSize * choices, sequenceLength, inputIds, tokenTypeIds, attentionMask) { Choices = choices };
     }
 
+    /// <summary>
+    /// These inputs with <see cref="SkipPadding"/> set: the same ids, types and mask (shared, not copied).
+    /// </summary>
+    public AlbertInputs SkippingPadding() =>
+        new(BatchSize, SequenceLength, InputIds, TokenTypeIds, AttentionMask) { Choices = Choices, SkipPadding = true };
+
+    /// <summary>
+    /// Leave the padding out of the computation. Each row's real tokens, the positions where attention_mask is 1, must
+    /// come first (right padding, as tokenizers pad and <see cref="FromEncodings"/> builds); the rows then run packed
+    /// one after another, each as a sequence of its own length, so a batch of mixed lengths costs its real tokens, not
+    /// batch × longest. Outputs keep their [batch, sequence, ...] shape: at real positions they are what the row gives
+    /// run alone (bit for bit; against the padded batch they differ by float rounding in the attention's softmax sum),
+    /// at padding positions they are 0 where HF returns values computed for the padding tokens, which nothing should
+    /// read. Per-row outputs (pooler_output, sequence logits, sop_logits) are unaffected. Without an attention mask,
+    /// there is no padding and this changes nothing.
+    /// </summary>
+    /// <remarks>The forward pass refuses a row whose mask has a 1 after a 0, or no 1 at all (ArgumentException).</remarks>
+    public bool SkipPadding { get; init; }
+
     /// <summary>The rows the encoder runs: the batch size, or batch × choices for <see cref="FromChoices"/> inputs.</summary>
     public int BatchSize { get; }
     public int SequenceLength { get; }

@@ -63,8 +63,12 @@ public abstract class AlbertEngine
     /// <summary>The task head (<see cref="AlbertHeads.SequenceClassification"/>, ...), or <see cref="AlbertHeads.None"/>.</summary>
     public AlbertHeads TaskHead => Weights.TaskClassifier is not null ? Weights.TaskHead : AlbertHeads.None;
 
-    /// <summary>Embeddings, embedding_hidden_mapping_in and every layer: leaves last_hidden_state in <see cref="AlbertRunState.Hidden"/>.</summary>
-    protected abstract void RunEncoder(AlbertRunState state, int batch, int seq);
+    /// <summary>
+    /// Embeddings, embedding_hidden_mapping_in and every layer over the state's <see cref="AlbertRunState.Rows"/> token
+    /// rows (its sequences as <see cref="AlbertRunState.SequenceStarts"/> lays them out): leaves last_hidden_state in
+    /// <see cref="AlbertRunState.Hidden"/>, one row per token row.
+    /// </summary>
+    protected abstract void RunEncoder(AlbertRunState state);
 
     /// <summary>pooler_output for <paramref name="count"/> [CLS] rows of [count, H] (only called when the checkpoint has a pooler).</summary>
     protected abstract void RunPooler(AlbertRunState state, ReadOnlySpan<float> clsRows, Span<float> pooled, int count);
@@ -240,21 +244,30 @@ public abstract class AlbertEngine
     /// <summary>The computation itself: every check has passed, the buffers are long enough and disjoint.</summary>
     private void Run(AlbertInputs inputs, in AlbertOutputBuffers buffers, AlbertRunState state)
     {
-        int batch = inputs.BatchSize, seq = inputs.SequenceLength, hidden = Config.HiddenSize, tokens = batch * seq;
+        int batch = inputs.BatchSize, seq = inputs.SequenceLength, hidden = Config.HiddenSize;
         AlbertHeads task = TaskHead;
         bool taskLogits = !buffers.Logits.IsEmpty || !buffers.StartLogits.IsEmpty || !buffers.EndLogits.IsEmpty;
         bool sopLogits = !buffers.SopLogits.IsEmpty;
 
         Encode(inputs, state);
+        // Token rows as computed: batch × seq, or fewer when padding was skipped (then per-token outputs are computed
+        // for these rows and spread to their [batch, seq] places by ToPaddedLayout).
+        int tokens = state.Rows;
+        int[] starts = state.SequenceStarts;
+        bool packed = tokens != batch * seq;
         ReadOnlySpan<float> hiddenRows = state.Hidden.AsSpan(0, tokens * hidden);
-        if (!buffers.LastHiddenState.IsEmpty) hiddenRows.CopyTo(buffers.LastHiddenState.Span);
+        if (!buffers.LastHiddenState.IsEmpty)
+        {
+            hiddenRows.CopyTo(buffers.LastHiddenState.Span);
+            if (packed) ToPaddedLayout(buffers.LastHiddenState.Span, hidden, starts, batch, seq);
+        }
 
         ReadOnlySpan<float> pooled = default;
         if (!buffers.PoolerOutput.IsEmpty || sopLogits || (taskLogits && task is AlbertHeads.SequenceClassification or AlbertHeads.MultipleChoice))
         {
             // The pooler reads the first token of each row ([CLS]); gather those rows first.
             Span<float> cls = state.GatheredRowsFor(batch).AsSpan(0, batch * hidden);
-            for (int b = 0; b < batch; b++) hiddenRows.Slice(b * seq * hidden, hidden).CopyTo(cls.Slice(b * hidden));
+            for (int b = 0; b < batch; b++) hiddenRows.Slice(starts[b] * hidden, hidden).CopyTo(cls.Slice(b * hidden));
             Span<float> destination = buffers.PoolerOutput.IsEmpty
                 ? state.PooledRowsFor(batch).AsSpan(0, batch * hidden)
                 : buffers.PoolerOutput.Span.Slice(0, batch * hidden);
@@ -262,7 +275,10 @@ public abstract class AlbertEngine
             pooled = destination;
         }
         if (!buffers.MlmLogits.IsEmpty)
+        {
             RunMlmHead(state, hiddenRows, buffers.MlmLogits.Span.Slice(0, tokens * Config.VocabSize), tokens);
+            if (packed) ToPaddedLayout(buffers.MlmLogits.Span, Config.VocabSize, starts, batch, seq);
+        }
         if (taskLogits)
         {
             int width = Weights.TaskClassifier!.Outputs;
@@ -274,19 +290,37 @@ public abstract class AlbertEngine
                     break;
                 case AlbertHeads.TokenClassification:
                     RunTaskHead(state, hiddenRows, buffers.Logits.Span.Slice(0, tokens * width), tokens);
+                    if (packed) ToPaddedLayout(buffers.Logits.Span, width, starts, batch, seq);
                     break;
                 case AlbertHeads.QuestionAnswering:
                     // qa_outputs gives [rows, 2]: column 0 the start logit, column 1 the end logit (HF's split(1, dim=-1)).
                     Span<float> both = state.HeadOutputsFor(tokens * width).AsSpan(0, tokens * width);
                     RunTaskHead(state, hiddenRows, both, tokens);
-                    Span<float> starts = buffers.StartLogits.Span, ends = buffers.EndLogits.Span;
-                    if (!starts.IsEmpty) for (int i = 0; i < tokens; i++) starts[i] = both[i * 2];
-                    if (!ends.IsEmpty) for (int i = 0; i < tokens; i++) ends[i] = both[i * 2 + 1];
+                    Span<float> startLogits = buffers.StartLogits.Span, endLogits = buffers.EndLogits.Span;
+                    if (!startLogits.IsEmpty) for (int i = 0; i < tokens; i++) startLogits[i] = both[i * 2];
+                    if (!endLogits.IsEmpty) for (int i = 0; i < tokens; i++) endLogits[i] = both[i * 2 + 1];
+                    if (packed && !startLogits.IsEmpty) ToPaddedLayout(startLogits, 1, starts, batch, seq);
+                    if (packed && !endLogits.IsEmpty) ToPaddedLayout(endLogits, 1, starts, batch, seq);
                     break;
             }
         }
         if (sopLogits)
             RunSopHead(state, pooled, buffers.SopLogits.Span.Slice(0, batch * Weights.SopClassifier!.Outputs), batch);
+    }
+
+    /// <summary>
+    /// Spreads per-token rows of <paramref name="width"/> values, computed for packed sequences (sequence b's token t
+    /// at row starts[b] + t), to their places in [batch, seq] (row b·seq + t), in place, and sets the padding rows to 0.
+    /// The last sequence moves first: a row only ever moves to a later place, so none is overwritten before it moves.
+    /// </summary>
+    private static void ToPaddedLayout(Span<float> values, int width, int[] starts, int batch, int seq)
+    {
+        for (int b = batch - 1; b >= 0; b--)
+        {
+            int length = starts[b + 1] - starts[b];
+            values.Slice(starts[b] * width, length * width).CopyTo(values.Slice(b * seq * width)); // a memmove
+            values.Slice((b * seq + length) * width, (seq - length) * width).Clear();
+        }
     }
 
     /// <summary>Refuses outputs the checkpoint cannot give, before any work.</summary>
@@ -409,10 +443,17 @@ public abstract class AlbertEngine
 
         Encode(inputs, state);
         if (positions.Length == 0) return;
+        int[] starts = state.SequenceStarts;
+        for (int i = 0; i < positions.Length; i++)
+        {
+            var (b, s) = positions[i];
+            if (s >= starts[b + 1] - starts[b])
+                throw new ArgumentOutOfRangeException(nameof(positions),
+                    $"positions[{i}]: (batch {b}, token {s}) is padding (attention_mask 0), which inputs with SkipPadding do not compute.");
+        }
         Span<float> rows = state.GatheredRowsFor(positions.Length).AsSpan(0, positions.Length * hidden);
         for (int i = 0; i < positions.Length; i++)
-            state.Hidden.AsSpan((positions[i].Batch * inputs.SequenceLength + positions[i].Position) * hidden, hidden)
-                .CopyTo(rows.Slice(i * hidden));
+            state.Hidden.AsSpan((starts[positions[i].Batch] + positions[i].Position) * hidden, hidden).CopyTo(rows.Slice(i * hidden));
         RunMlmHead(state, rows, logits.Slice(0, (int)needed), positions.Length);
     }
 
@@ -429,7 +470,7 @@ public abstract class AlbertEngine
             throw new ArgumentException(
                 $"A batch of {batch} × {seq} = {rows} token rows needs activation buffers of {widest} floats, more than one array can hold: split the batch.",
                 nameof(inputs));
-        state.EnsureCapacity(batch * seq, seq);
+        state.EnsureCapacity(batch * seq, seq, batch);
         CopyIds(inputs.InputIds.Span, state.InputIds, Config.VocabSize, "input_ids", seq);
         if (inputs.TokenTypeIds is { } types) CopyIds(types.Span, state.TokenTypeIds, Config.TypeVocabSize, "token_type_ids", seq);
         else state.TokenTypeIds.AsSpan(0, batch * seq).Clear();
@@ -449,7 +490,16 @@ public abstract class AlbertEngine
             }
         }
         else state.MaskBias.AsSpan(0, batch * seq).Clear();
-        RunEncoder(state, batch, seq);
+        int[] starts = state.SequenceStarts;
+        if (inputs.SkipPadding && inputs.AttentionMask is { } padding)
+            Pack(padding.Span, state, batch, seq);
+        else
+            for (int b = 0; b <= batch; b++) starts[b] = b * seq;
+        int[] positions = state.PositionIds;
+        for (int b = 0; b < batch; b++)
+            for (int t = 0, row = starts[b]; row < starts[b + 1]; t++, row++) positions[row] = t;
+        state.SetLayout(batch, starts[batch]);
+        RunEncoder(state);
         // Passes read the weights in place until they are packed. Packing starts, off this thread, with the second
         // pass: a process that answers once (a command-line call) never pays for the copy or its memory, one that
         // keeps going has the panels from about its third pass on.
@@ -457,6 +507,36 @@ public abstract class AlbertEngine
     }
 
     private int _passes;
+
+    /// <summary>
+    /// Skipping padding: moves each row's real tokens (its mask's leading 1s) up against the previous row's, in the
+    /// state's ids, types and mask (in place: a token only moves to an earlier row), and records where each starts.
+    /// </summary>
+    private static void Pack(ReadOnlySpan<long> mask, AlbertRunState state, int batch, int seq)
+    {
+        int[] starts = state.SequenceStarts;
+        int row = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<long> m = mask.Slice(b * seq, seq);
+            int length = m.IndexOf(0L);
+            if (length < 0) length = seq;
+            int late = m.Slice(length).IndexOf(1L);
+            if (late >= 0)
+                throw new ArgumentException(
+                    $"attention_mask row {b} has a 1 at position {length + late} after a 0 at {length}: SkipPadding needs each row's padding at its end (right padding).",
+                    "inputs");
+            if (length == 0)
+                throw new ArgumentException(
+                    $"attention_mask row {b} has no 1: with SkipPadding every row needs at least one real token.", "inputs");
+            starts[b] = row;
+            state.InputIds.AsSpan(b * seq, length).CopyTo(state.InputIds.AsSpan(row));
+            state.TokenTypeIds.AsSpan(b * seq, length).CopyTo(state.TokenTypeIds.AsSpan(row));
+            state.MaskBias.AsSpan(b * seq, length).CopyTo(state.MaskBias.AsSpan(row));
+            row += length;
+        }
+        starts[batch] = row;
+    }
 
     private static void CopyIds(ReadOnlySpan<long> source, int[] destination, int limit, string name, int seq)
     {

@@ -22,10 +22,28 @@ public sealed class AlbertRunState
     /// <summary>Token rows (batch × sequence) the buffers hold.</summary>
     public int RowCapacity { get; private set; }
 
+    /// <summary>
+    /// Token rows of the current pass: batch × sequence, or only the real tokens when the inputs skip padding
+    /// (<see cref="AlbertInputs.SkipPadding"/>). Every per-token buffer below is read for this many rows.
+    /// </summary>
+    public int Rows { get; private set; }
+
+    /// <summary>Sequences of the current pass (the batch's rows).</summary>
+    public int SequenceCount { get; private set; }
+
+    /// <summary>
+    /// [sequences + 1]: sequence i is token rows [SequenceStarts[i], SequenceStarts[i + 1]) (i·seq for a padded batch,
+    /// the running sum of the real lengths when padding is skipped).
+    /// </summary>
+    public int[] SequenceStarts { get; private set; } = [0];
+
     public int[] InputIds { get; private set; } = [];
     public int[] TokenTypeIds { get; private set; } = [];
 
-    /// <summary>[batch, seq] additive attention mask: 0 for real tokens, float32 min for padding.</summary>
+    /// <summary>[rows] each token's position within its sequence (HF's default position_ids).</summary>
+    public int[] PositionIds { get; private set; } = [];
+
+    /// <summary>[rows] additive attention mask: 0 for real tokens, float32 min for padding.</summary>
     public float[] MaskBias { get; private set; } = [];
 
     /// <summary>[rows, E] summed and normalised embeddings.</summary>
@@ -84,28 +102,45 @@ public sealed class AlbertRunState
 
     /// <summary>
     /// Bytes of the buffers a state holds for <paramref name="batchSize"/> sequences of <paramref name="sequenceLength"/>
-    /// tokens on <paramref name="threads"/> threads: what <see cref="EnsureCapacity"/> allocates (ids, types and mask;
+    /// tokens on <paramref name="threads"/> threads: what <see cref="EnsureCapacity"/> allocates (ids, types, positions and mask;
     /// embeddings, hidden, fused QKV, context, projection, attended, FFN, MLM transform; attention scratch per thread),
-    /// plus the [CLS] rows gathered and pooled per sequence. Keep it in step with EnsureCapacity (FootprintTests compare).
+    /// plus the [CLS] rows gathered and pooled and the start of each sequence. Keep it in step with EnsureCapacity (FootprintTests compare).
     /// </summary>
     public static long BytesFor(AlbertConfig config, int batchSize, int sequenceLength, int threads)
     {
         ArgumentNullException.ThrowIfNull(config);
         long rows = (long)batchSize * sequenceLength;
         int h = config.HiddenSize, e = config.EmbeddingSize;
-        long perRow = 3 * sizeof(int) + (2L * e + 7L * h + config.IntermediateSize) * sizeof(float);
+        long perRow = 3 * sizeof(int) + (1L + 2L * e + 7L * h + config.IntermediateSize) * sizeof(float);
         long scratch = (long)threads * Kernels.FusedAttention.ScratchPerThread(sequenceLength, config.HeadSize) * sizeof(float);
-        long heads = 2L * batchSize * h * sizeof(float);
-        return rows * perRow + scratch + heads;
+        long perSequence = 2L * batchSize * h * sizeof(float) + (batchSize + 1L) * sizeof(int);
+        return rows * perRow + scratch + perSequence;
     }
 
-    /// <summary>Grows the buffers to hold <paramref name="rows"/> token rows of sequences up to <paramref name="seq"/>.</summary>
-    public void EnsureCapacity(int rows, int seq)
+    /// <summary>
+    /// Sets the token rows of the next pass: <paramref name="sequences"/> sequences whose rows start at
+    /// <see cref="SequenceStarts"/> (filled by the caller after <see cref="EnsureCapacity"/>), <paramref name="rows"/> in all.
+    /// </summary>
+    public void SetLayout(int sequences, int rows)
     {
+        if ((uint)sequences >= (uint)SequenceStarts.Length || (uint)rows > (uint)RowCapacity)
+            throw new ArgumentOutOfRangeException(nameof(rows), $"{sequences} sequences of {rows} rows exceed the state's capacity.");
+        SequenceCount = sequences;
+        Rows = rows;
+    }
+
+    /// <summary>
+    /// Grows the buffers to hold <paramref name="rows"/> token rows of sequences up to <paramref name="seq"/> tokens,
+    /// in <paramref name="sequences"/> sequences.
+    /// </summary>
+    public void EnsureCapacity(int rows, int seq, int sequences)
+    {
+        if (sequences + 1 > SequenceStarts.Length) SequenceStarts = new int[sequences + 1];
         if (rows > RowCapacity)
         {
             InputIds = new int[rows];
             TokenTypeIds = new int[rows];
+            PositionIds = new int[rows];
             MaskBias = new float[rows];
             Embedded = new float[rows * _config.EmbeddingSize];
             Hidden = new float[rows * _config.HiddenSize];

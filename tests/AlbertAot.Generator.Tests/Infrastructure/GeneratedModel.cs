@@ -49,7 +49,7 @@ public sealed class GeneratedModel
     private MethodDeclarationSyntax Method(string name) =>
         Assert.Single(_tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>(), m => m.Identifier.Text == name);
 
-    /// <summary>The (group, inner) of every <c>Layer(s, groups[g][i], ...)</c> call in RunEncoder, in order.</summary>
+    /// <summary>The (group, inner) of every <c>Layer(s, groups[g][i])</c> call in RunEncoder, in order.</summary>
     public List<(int Group, int Inner)> Schedule()
     {
         var schedule = new List<(int, int)>();

@@ -51,6 +51,53 @@ public class FusedAttentionTests
         Assert.Equal(actual, parallel);
     }
 
+    [Theory]
+    [InlineData(8)]   // tiny fixtures' head size
+    [InlineData(64)]  // albert-base heads
+    [InlineData(12)]  // Vector128 or scalar
+    public void Packed_sequences_each_equal_a_batch_of_one(int headSize)
+    {
+        // Lengths across the key blocks (1, 16, 32, 33 keys), one after another with no padding.
+        int[] lengths = [5, 1, 33, 16, 32, 9];
+        int[] starts = new int[lengths.Length + 1];
+        for (int i = 0; i < lengths.Length; i++) starts[i + 1] = starts[i] + lengths[i];
+        const int heads = 3;
+        int hidden = heads * headSize, rows = starts[^1], longest = 33;
+        var random = new Random(headSize);
+        float[] qkv = KernelTestData.Normal(random, rows * 3 * hidden, 0.5f);
+        float[] packed = new float[rows * hidden];
+        FusedAttention.Forward(qkv, new float[rows], packed, new float[FusedAttention.ScratchPerThread(longest, headSize)], starts, lengths.Length,
+            heads, headSize, null);
+
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            int n = lengths[i];
+            float[] alone = new float[n * hidden];
+            FusedAttention.Forward(qkv.AsSpan(starts[i] * 3 * hidden, n * 3 * hidden).ToArray(), new float[n], alone,
+                new float[FusedAttention.ScratchPerThread(n, headSize)], 1, n, heads, headSize, null);
+            Assert.Equal(alone, packed.AsSpan(starts[i] * hidden, n * hidden).ToArray());
+        }
+
+        // Two threads split the (sequence, head) pairs: the same bits.
+        using var pool = new ComputePool(2);
+        float[] parallel = new float[rows * hidden];
+        FusedAttention.Forward(qkv, new float[rows], parallel, new float[2 * FusedAttention.ScratchPerThread(longest, headSize)], starts,
+            lengths.Length, heads, headSize, pool);
+        Assert.Equal(packed, parallel);
+    }
+
+    [Fact]
+    public void Packed_sequences_refuse_bad_starts()
+    {
+        var buffers = (Qkv: new float[10 * 3 * 16], Mask: new float[10], Context: new float[10 * 16], Scratch: new float[FusedAttention.ScratchPerThread(10, 16)]);
+        void Run(int[] starts, int sequences) =>
+            FusedAttention.Forward(buffers.Qkv, buffers.Mask, buffers.Context, buffers.Scratch, starts, sequences, 1, 16, null);
+        Assert.Contains("Sequence 1 spans rows [4, 4)", Assert.Throws<ArgumentException>(() => Run([0, 4, 4, 10], 3)).Message);
+        Assert.Contains("3 + 1 row offsets", Assert.Throws<ArgumentException>(() => Run([0, 4, 10], 3)).Message);
+        Assert.Contains("from 0", Assert.Throws<ArgumentException>(() => Run([1, 4, 10], 2)).Message);
+        Assert.Contains("too small", Assert.Throws<ArgumentException>(() => Run([0, 4, 11], 2)).Message);
+    }
+
     [Fact]
     public void A_fully_masked_row_attends_uniformly()
     {

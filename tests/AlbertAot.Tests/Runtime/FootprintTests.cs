@@ -105,8 +105,9 @@ public class FootprintTests
         AlbertConfig config = TinyGroupsModel.ModelConfig;
         using var pool = threads > 1 ? new ComputePool(threads) : null;
         var state = new AlbertRunState(config, pool);
-        state.EnsureCapacity(batch * seq, seq);
-        long bytes = 4L * (state.InputIds.Length + state.TokenTypeIds.Length + state.MaskBias.Length + state.Embedded.Length
+        state.EnsureCapacity(batch * seq, seq, batch);
+        long bytes = 4L * (state.InputIds.Length + state.TokenTypeIds.Length + state.PositionIds.Length + state.MaskBias.Length
+            + state.SequenceStarts.Length + state.Embedded.Length
             + state.Hidden.Length + state.Qkv.Length + state.Context.Length + state.Projected.Length + state.Attended.Length
             + state.Intermediate.Length + state.AttentionScratch.Length + state.MlmTransform.Length
             + state.GatheredRowsFor(batch).Length + state.PooledRowsFor(batch).Length);
