@@ -7,8 +7,10 @@ namespace AlbertAot.Pipelines;
 
 /// <summary>
 /// Rows of ids of any lengths made into one batch for a single forward pass: padded on the right to the longest
-/// (pad id, token type 0, attention mask 0), as HF's tokenizer pads. Padding only ever follows a row's tokens, so
-/// with the mask it changes nothing in them: each row's real positions are what they would be alone.
+/// (pad id, token type 0, attention mask 0), as HF's tokenizer pads, with the padding skipped
+/// (<see cref="AlbertInputs.SkipPadding"/>): the rows run packed, so a batch costs its real tokens, and each row's
+/// outputs are bit for bit what it gives alone (HF's pipelines run one text at a time by default). The pipelines read
+/// real positions only.
 /// </summary>
 internal sealed class PipelineBatch
 {
@@ -21,7 +23,7 @@ internal sealed class PipelineBatch
     /// <summary>Each row's ids, unpadded.</summary>
     public int[][] Rows { get; }
 
-    /// <summary>The padded batch.</summary>
+    /// <summary>The padded batch, padding skipped.</summary>
     public AlbertInputs Inputs { get; }
 
     /// <summary>The length of row <paramref name="row"/> without its padding.</summary>
@@ -83,7 +85,7 @@ internal sealed class PipelineBatch
                 flatMask[at + s] = real ? 1 : 0;
             }
         }
-        return new PipelineBatch(ids, new AlbertInputs(ids.Length, seq, flatIds, flatTypes, flatMask));
+        return new PipelineBatch(ids, new AlbertInputs(ids.Length, seq, flatIds, flatTypes, flatMask) { SkipPadding = true });
     }
 
     private static int[] ToArray(IReadOnlyList<int> values)
