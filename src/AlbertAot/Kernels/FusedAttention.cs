@@ -8,15 +8,16 @@ using AlbertAot.Runtime;
 namespace AlbertAot.Kernels;
 
 /// <summary>
-/// Multi-head attention over the output of the fused Q/K/V projection: qkv is [batch·seq, 3·hidden] with Q, K and V
-/// side by side in each row, heads side by side within each. context = softmax(Q·Kᵀ/√d + mask)·V per (batch row,
-/// head), written to [batch·seq, hidden]. Register-blocked: K of one head is transposed once into scratch and V copied
+/// Multi-head attention over the output of the fused Q/K/V projection: qkv is [rows, 3·hidden] with Q, K and V side
+/// by side in each row, heads side by side within each. context = softmax(Q·Kᵀ/√d + mask)·V per (sequence, head),
+/// written to [rows, hidden]. Register-blocked: K of one head is transposed once into scratch and V copied
 /// into contiguous rows, so that four query rows' scores come out two vectors of keys at a time (8 accumulators), and
 /// four rows of context accumulate a whole 64-wide head row per key (16 accumulators: the FMA pipes stay full and each
 /// V row is read once per block, not once per vector of columns). Nothing bigger than one head's scores is
 /// materialised. Every score is summed over the head's columns, every context value over the keys, sequentially from
 /// zero. (sequence, head) pairs are split across the pool's threads; each pair is computed the same way whichever
-/// thread runs it. The sequences are a padded batch (equal lengths, masked) or packed ones of their own lengths.
+/// thread runs it. The sequences are a padded batch (equal lengths, masked) or packed ones of their own lengths
+/// (AlbertInputs.SkipPadding).
 /// </summary>
 public static class FusedAttention
 {

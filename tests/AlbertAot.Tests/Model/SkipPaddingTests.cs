@@ -108,6 +108,28 @@ public class SkipPaddingTests
     }
 
     [Fact]
+    public void A_long_batch_splits_and_chunks_its_packed_rows_and_keeps_each_row_alone()
+    {
+        // 251 packed rows: two threads split them by rows (from 64 a thread), one thread cuts them into GEMM row chunks
+        // (beyond 128); the attention's sequences are up to 64 keys long (two key blocks).
+        var model = new TinyV1Model();
+        int[] lengths = [64, 40, 64, 33, 50];
+        var random = new Random(5);
+        long[][] rows = lengths.Select(n => Enumerable.Range(0, 64).Select(t => t < n ? (long)random.Next(5, 30) : 0L).ToArray()).ToArray();
+        long[][] mask = lengths.Select(n => Enumerable.Range(0, 64).Select(t => t < n ? 1L : 0L).ToArray()).ToArray();
+        AlbertInputs batch = AlbertInputs.FromRows(rows, attentionMask: mask).SkippingPadding();
+        float[][] alone = lengths.Select((n, r) => model.Forward(AlbertInputs.Single(rows[r][..n])).LastHiddenState!.Data).ToArray();
+        int hidden = model.Config.HiddenSize;
+        foreach (int threads in new[] { 1, 2 })
+        {
+            using AlbertSession session = model.CreateSession(threads);
+            float[] packed = session.Forward(batch).LastHiddenState!.Data;
+            for (int r = 0; r < lengths.Length; r++)
+                Assert.Equal(alone[r], packed.AsSpan(r * 64 * hidden, lengths[r] * hidden).ToArray());
+        }
+    }
+
+    [Fact]
     public void Caller_buffers_get_the_same_bits_as_the_allocating_forward()
     {
         IAlbertModel model = new TinyHeadsTokenClsModel();
