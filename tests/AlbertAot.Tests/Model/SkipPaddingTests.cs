@@ -129,6 +129,36 @@ public class SkipPaddingTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Random_batches_keep_every_row_alone(int seed)
+    {
+        // Batches of 1-6 rows of 1-64 tokens with random types, through the MLM head: per-token logits at real positions
+        // are the row alone's, the rest 0.
+        var random = new Random(seed);
+        IAlbertModel model = seed == 3 ? new TinyGroupsInt8Model() : new TinyGroupsModel();
+        for (int trial = 0; trial < 4; trial++)
+        {
+            int batch = random.Next(1, 7);
+            int[] lengths = Enumerable.Range(0, batch).Select(_ => random.Next(1, 65)).ToArray();
+            int seq = lengths.Max();
+            long[][] ids = lengths.Select(n => Enumerable.Range(0, seq).Select(t => t < n ? (long)random.Next(0, 30) : 0L).ToArray()).ToArray();
+            long[][] types = lengths.Select(n => Enumerable.Range(0, seq).Select(t => t < n ? (long)random.Next(0, 2) : 0L).ToArray()).ToArray();
+            long[][] mask = lengths.Select(n => Enumerable.Range(0, seq).Select(t => t < n ? 1L : 0L).ToArray()).ToArray();
+            FloatTensor packed = model.Forward(AlbertInputs.FromRows(ids, types, mask).SkippingPadding(), AlbertOutputKinds.MlmLogits).MlmLogits!;
+            int vocab = model.Config.VocabSize;
+            for (int r = 0; r < batch; r++)
+            {
+                FloatTensor alone = model.Forward(AlbertInputs.FromRows([ids[r][..lengths[r]]], [types[r][..lengths[r]]]), AlbertOutputKinds.MlmLogits).MlmLogits!;
+                ReadOnlySpan<float> row = packed.Data.AsSpan(r * seq * vocab, seq * vocab);
+                Assert.Equal(alone.Data, row[..(lengths[r] * vocab)].ToArray());
+                Assert.True(row[(lengths[r] * vocab)..].IndexOfAnyExcept(0f) < 0, $"trial {trial}, row {r}: padding not 0");
+            }
+        }
+    }
+
     [Fact]
     public void Caller_buffers_get_the_same_bits_as_the_allocating_forward()
     {
