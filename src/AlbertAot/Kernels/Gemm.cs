@@ -325,11 +325,6 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// Columns [columnStart, columnEnd) of y: panel by panel, and within a panel row block by row block (the panel is
-    /// reused from L2 by every row block). A panel wholly inside the range is stored straight into y; a partial one
-    /// (the padded last panel, or a range that cuts a panel) goes through a tile on the stack.
-    /// </summary>
-    /// <summary>
     /// Most rows <see cref="Drive{TKernel}"/> runs over the panels at once with a k-blocking kernel; more are cut into
     /// chunks of at most this many, each a pass over every panel. Within a pass each panel's k-block meets every row
     /// block, so the rows' slice of x for that block (rows × KBlock floats) is read once per panel: 64 KiB for 128 rows
@@ -341,6 +336,11 @@ public static unsafe partial class Gemm
     /// </summary>
     internal const int RowChunk = 128;
 
+    /// <summary>
+    /// Columns [columnStart, columnEnd) of y: panel by panel, and within a panel row block by row block (the panel is
+    /// reused from L2 by every row block). A panel wholly inside the range is stored straight into y; a partial one
+    /// (the padded last panel, or a range that cuts a panel) goes through a tile on the stack.
+    /// </summary>
     internal static void Drive<TKernel>(float* x, nint ldx, PackedLinear w, float* y, nint ldy, int rows,
         GemmEpilogue epilogue, int columnStart, int columnEnd) where TKernel : struct, IGemmKernel
     {

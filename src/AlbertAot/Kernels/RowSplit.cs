@@ -10,8 +10,8 @@ namespace AlbertAot.Kernels;
 /// <remarks>
 /// From <see cref="MinRowsPerThread"/> rows a thread. Below it a GEMM splits its columns (a column split shares the
 /// weights, which is what few rows need: they wait on memory, and each thread then streams its half) and a LayerNorm
-/// runs on the calling thread. A part has at least 56 rows, so a GEMM part blocks k as the whole call would
-/// (Gemm.DriveBlocked): a row's result is the same bits whichever way it is split.
+/// runs on the calling thread. A row's result is the same bits whichever way the rows are split (or chunked, or
+/// k-blocked: a partial sum stored and loaded again is the same float), since each output is summed over k in one order.
 /// Measured (AVX2 Zen 3, two vCPUs): twelve layers' GEMMs on two threads, in-process, the two splits interleaved 30
 /// times: 512 rows p25 823 vs 858 ms (median 850 vs 907), 128 rows even (205 vs 205). End to end, four alternating
 /// processes each, the forward with row-split GEMMs and LayerNorms was not distinguishable from the column split at

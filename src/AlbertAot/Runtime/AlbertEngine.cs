@@ -498,7 +498,7 @@ public abstract class AlbertEngine
         int[] positions = state.PositionIds;
         for (int b = 0; b < batch; b++)
             for (int t = 0, row = starts[b]; row < starts[b + 1]; t++, row++) positions[row] = t;
-        state.SetLayout(batch, starts[batch]);
+        state.SetLayout(batch);
         RunEncoder(state);
         // Passes read the weights in place until they are packed. Packing starts, off this thread, with the second
         // pass: a process that answers once (a command-line call) never pays for the copy or its memory, one that

@@ -119,14 +119,15 @@ public sealed class AlbertRunState
 
     /// <summary>
     /// Sets the token rows of the next pass: <paramref name="sequences"/> sequences whose rows start at
-    /// <see cref="SequenceStarts"/> (filled by the caller after <see cref="EnsureCapacity"/>), <paramref name="rows"/> in all.
+    /// <see cref="SequenceStarts"/> (filled by the caller after <see cref="EnsureCapacity"/>); <see cref="Rows"/> is
+    /// where the last one ends.
     /// </summary>
-    public void SetLayout(int sequences, int rows)
+    public void SetLayout(int sequences)
     {
-        if ((uint)sequences >= (uint)SequenceStarts.Length || (uint)rows > (uint)RowCapacity)
-            throw new ArgumentOutOfRangeException(nameof(rows), $"{sequences} sequences of {rows} rows exceed the state's capacity.");
+        if ((uint)sequences >= (uint)SequenceStarts.Length || (uint)SequenceStarts[sequences] > (uint)RowCapacity)
+            throw new ArgumentOutOfRangeException(nameof(sequences), $"{sequences} sequences exceed the state's capacity.");
         SequenceCount = sequences;
-        Rows = rows;
+        Rows = SequenceStarts[sequences];
     }
 
     /// <summary>
