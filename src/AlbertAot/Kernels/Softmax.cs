@@ -40,7 +40,11 @@ public static class Softmax
 
     /// <summary>
     /// x[i] = exp(x[i] − max) (0 where that is subnormal, when flushing), returning the sum: one pass over the row
-    /// instead of subtract, exponential, flush and sum (the row is read once from L1, not four times).
+    /// instead of subtract, exponential, flush and sum (the row is read once from L1, not four times). Flushing uses
+    /// <see cref="ExpOperator.InvokeFlushing(Vector256{float})"/>, which never forms the subnormal it drops: the plain
+    /// exponential followed by a compare took a microcode assist for each (AOT profile of a 512-token forward on the
+    /// AVX2 Zen 3: this pass 2.66 → 1.68 % of the time, 1.2 → 0.67 ns a score; in-process over rows of scores spread
+    /// down to −300, softmax 2.0 → 1.1 ns a score, and unchanged where no score is 87 below the maximum).
     /// </summary>
     private static float ExpAndSum<TFlush>(Span<float> x, float max) where TFlush : struct, IFlush
     {
@@ -52,8 +56,8 @@ public static class Softmax
             Vector512<float> m = Vector512.Create(max), total = Vector512<float>.Zero;
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
             {
-                Vector512<float> e = ExpOperator.Invoke(Vector512.LoadUnsafe(ref r, (nuint)i) - m);
-                if (TFlush.Flush) e = Vector512.ConditionalSelect(Vector512.LessThan(e, Vector512.Create(SmallestNormal)), Vector512<float>.Zero, e);
+                Vector512<float> d = Vector512.LoadUnsafe(ref r, (nuint)i) - m;
+                Vector512<float> e = TFlush.Flush ? ExpOperator.InvokeFlushing(d) : ExpOperator.Invoke(d);
                 e.StoreUnsafe(ref r, (nuint)i);
                 total += e;
             }
@@ -64,8 +68,8 @@ public static class Softmax
             Vector256<float> m = Vector256.Create(max), total = Vector256<float>.Zero;
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                Vector256<float> e = ExpOperator.Invoke(Vector256.LoadUnsafe(ref r, (nuint)i) - m);
-                if (TFlush.Flush) e = Vector256.ConditionalSelect(Vector256.LessThan(e, Vector256.Create(SmallestNormal)), Vector256<float>.Zero, e);
+                Vector256<float> d = Vector256.LoadUnsafe(ref r, (nuint)i) - m;
+                Vector256<float> e = TFlush.Flush ? ExpOperator.InvokeFlushing(d) : ExpOperator.Invoke(d);
                 e.StoreUnsafe(ref r, (nuint)i);
                 total += e;
             }
@@ -76,8 +80,8 @@ public static class Softmax
             Vector128<float> m = Vector128.Create(max), total = Vector128<float>.Zero;
             for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
             {
-                Vector128<float> e = ExpOperator.Invoke(Vector128.LoadUnsafe(ref r, (nuint)i) - m);
-                if (TFlush.Flush) e = Vector128.ConditionalSelect(Vector128.LessThan(e, Vector128.Create(SmallestNormal)), Vector128<float>.Zero, e);
+                Vector128<float> d = Vector128.LoadUnsafe(ref r, (nuint)i) - m;
+                Vector128<float> e = TFlush.Flush ? ExpOperator.InvokeFlushing(d) : ExpOperator.Invoke(d);
                 e.StoreUnsafe(ref r, (nuint)i);
                 total += e;
             }
@@ -85,8 +89,8 @@ public static class Softmax
         }
         for (; i < n; i++)
         {
-            float e = ExpOperator.Invoke(Unsafe.Add(ref r, i) - max);
-            if (TFlush.Flush && e < SmallestNormal) e = 0f;
+            float d = Unsafe.Add(ref r, i) - max;
+            float e = TFlush.Flush ? ExpOperator.InvokeFlushing(d) : ExpOperator.Invoke(d);
             Unsafe.Add(ref r, i) = e;
             sum += e;
         }

@@ -29,7 +29,16 @@ public class ExpOperatorTests
         if (Vector512.IsHardwareAccelerated) yield return ("Vector512", x => ByWidth(x, 16));
     }
 
-    private static float[] ByWidth(float[] x, int width)
+    /// <summary>Each form's plain exponential beside its flushing one (<see cref="ExpOperator.InvokeFlushing(float)"/>).</summary>
+    private static IEnumerable<(string Name, Func<float[], float[]> Exp, Func<float[], float[]> Flushing)> FlushingForms()
+    {
+        yield return ("scalar", x => Array.ConvertAll(x, ExpOperator.Invoke), x => Array.ConvertAll(x, ExpOperator.InvokeFlushing));
+        if (Vector128.IsHardwareAccelerated) yield return ("Vector128", x => ByWidth(x, 4), x => ByWidth(x, 4, flushing: true));
+        if (Vector256.IsHardwareAccelerated) yield return ("Vector256", x => ByWidth(x, 8), x => ByWidth(x, 8, flushing: true));
+        if (Vector512.IsHardwareAccelerated) yield return ("Vector512", x => ByWidth(x, 16), x => ByWidth(x, 16, flushing: true));
+    }
+
+    private static float[] ByWidth(float[] x, int width, bool flushing = false)
     {
         var y = new float[x.Length];
         for (int i = 0; i < x.Length; i += width)
@@ -38,9 +47,9 @@ public class ExpOperatorTests
             Array.Copy(x, i, lanes, 0, Math.Min(width, x.Length - i));
             float[] result = width switch
             {
-                4 => Vector128Result(ExpOperator.Invoke(Vector128.Create(lanes))),
-                8 => Vector256Result(ExpOperator.Invoke(Vector256.Create(lanes))),
-                _ => Vector512Result(ExpOperator.Invoke(Vector512.Create(lanes))),
+                4 => Vector128Result(flushing ? ExpOperator.InvokeFlushing(Vector128.Create(lanes)) : ExpOperator.Invoke(Vector128.Create(lanes))),
+                8 => Vector256Result(flushing ? ExpOperator.InvokeFlushing(Vector256.Create(lanes)) : ExpOperator.Invoke(Vector256.Create(lanes))),
+                _ => Vector512Result(flushing ? ExpOperator.InvokeFlushing(Vector512.Create(lanes)) : ExpOperator.Invoke(Vector512.Create(lanes))),
             };
             Array.Copy(result, 0, y, i, Math.Min(width, x.Length - i));
         }
@@ -113,6 +122,35 @@ public class ExpOperatorTests
             Assert.Equal(float.PositiveInfinity, y[9]);
             Assert.Equal(0f, y[10]);
             Assert.True(Math.Abs(y[11] / Math.E - 1) <= RelativeTolerance, $"{name}: exp(1) = {y[11]:R}.");
+        }
+    }
+
+    /// <summary>
+    /// The softmax's flushing form, over x ≤ 0 (its domain: a score minus the row's maximum): bit for bit the same form's
+    /// exp wherever that is a normal float, +0 wherever it is subnormal or 0. Every x from −110 to 0 at steps of 2⁻¹⁶
+    /// (the band from −88 to −87.3 where the results cross 2⁻¹²⁶ at steps of 2⁻²⁴), and the limits.
+    /// </summary>
+    [Fact]
+    public void FlushingFormIsExpWithSubnormalsZeroed()
+    {
+        var grid = new List<float>();
+        for (int i = -110 << 16; i <= 0; i++) grid.Add(i / 65536f);
+        for (int i = -88 << 24; i <= -87 << 24; i += 3) grid.Add(i / 16777216f);
+        grid.AddRange([-0f, float.NegativeInfinity, float.MinValue, -1e30f, -104f, -87.33654475f, -87.33654f, -87.3365479f]);
+        float[] x = grid.ToArray();
+        foreach (var (name, exp, flushing) in FlushingForms())
+        {
+            float[] plain = exp(x), flushed = flushing(x);
+            int zeroed = 0;
+            for (int i = 0; i < x.Length; i++)
+            {
+                float expected = plain[i] < 1.17549435E-38f ? 0f : plain[i];
+                if (expected == 0f && plain[i] != 0f) zeroed++;
+                Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(flushed[i]),
+                    $"{name}: x = {x[i]:R}: exp {plain[i]:R}, flushing form {flushed[i]:R} (expected {expected:R}).");
+            }
+            Assert.True(zeroed > 1000, $"{name}: only {zeroed} subnormal results were flushed: the grid misses the band.");
+            Assert.True(float.IsNaN(flushing([float.NaN])[0]), $"{name}: NaN must stay NaN.");
         }
     }
 }
