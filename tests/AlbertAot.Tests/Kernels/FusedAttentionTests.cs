@@ -18,6 +18,8 @@ public class FusedAttentionTests
     [InlineData(1, 7, 2, 6, 0)]      // head size 6: scalar
     [InlineData(1, 130, 2, 128, 2)]  // xlarge-v1 heads, a long row
     [InlineData(2, 37, 2, 24, 1)]    // head size 24: AVX2's 16-wide context block, then one vector; a partial key block
+    [InlineData(2, 19, 2, 16, 2)]    // head size 16: one AVX2 chunk of V
+    [InlineData(1, 45, 2, 48, 0)]    // head size 48: three AVX2 chunks of V
     public void Matches_the_plain_attention(int batch, int seq, int heads, int headSize, int paddedTail)
     {
         var random = new Random(batch * 1000 + seq * 10 + headSize);
