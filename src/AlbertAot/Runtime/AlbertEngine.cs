@@ -440,17 +440,23 @@ public abstract class AlbertEngine
         if (logits.Length < needed)
             throw new ArgumentException(
                 $"logits holds {logits.Length} floats but [positions {positions.Length}, vocab {Config.VocabSize}] needs {needed}.", nameof(logits));
+        if (inputs.SkipPadding && inputs.AttentionMask is { } mask)
+        {
+            // Refused before the encoder runs, not after a whole pass. With the right padding SkipPadding requires (the
+            // encoder refuses any other), a position is computed exactly when its own mask value is not 0.
+            ReadOnlySpan<long> m = mask.Span;
+            for (int i = 0; i < positions.Length; i++)
+            {
+                var (b, s) = positions[i];
+                if (m[b * inputs.SequenceLength + s] == 0)
+                    throw new ArgumentOutOfRangeException(nameof(positions),
+                        $"positions[{i}]: (batch {b}, token {s}) is padding (attention_mask 0), which inputs with SkipPadding do not compute.");
+            }
+        }
 
         Encode(inputs, state);
         if (positions.Length == 0) return;
         int[] starts = state.SequenceStarts;
-        for (int i = 0; i < positions.Length; i++)
-        {
-            var (b, s) = positions[i];
-            if (s >= starts[b + 1] - starts[b])
-                throw new ArgumentOutOfRangeException(nameof(positions),
-                    $"positions[{i}]: (batch {b}, token {s}) is padding (attention_mask 0), which inputs with SkipPadding do not compute.");
-        }
         Span<float> rows = state.GatheredRowsFor(positions.Length).AsSpan(0, positions.Length * hidden);
         for (int i = 0; i < positions.Length; i++)
             state.Hidden.AsSpan((starts[positions[i].Batch] + positions[i].Position) * hidden, hidden).CopyTo(rows.Slice(i * hidden));

@@ -186,6 +186,13 @@ public class SkipPaddingTests
 
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => model.MlmLogitsAt(inputs, [(0, 1), (1, 4)]));
         Assert.Contains("positions[1]: (batch 1, token 4) is padding (attention_mask 0)", e.Message);
+
+        // Refused before the encoder runs: a fresh session's run state has never laid out a row.
+        using AlbertSession session = model.CreateSession();
+        Assert.Throws<ArgumentOutOfRangeException>(() => session.MlmLogitsAt(inputs, [(2, 5)]));
+        Assert.Equal(0, session.State.Rows);
+        session.MlmLogitsAt(inputs, [(2, 0)]);
+        Assert.NotEqual(0, session.State.Rows);
     }
 
     [Fact]
