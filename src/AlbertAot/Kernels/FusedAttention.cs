@@ -13,9 +13,9 @@ namespace AlbertAot.Kernels;
 /// written to [rows, hidden]. Register-blocked: K of one head is transposed once into scratch and V copied into
 /// contiguous rows (on AVX2, chunks of 16 columns), so that four query rows' scores come out two vectors of keys at a
 /// time (8 accumulators), and four rows of context accumulate a whole 64-wide head row per key (16 accumulators: the
-/// FMA pipes stay full and each V row is read once per block, not once per vector of columns; on AVX2 a 16-column
-/// chunk per block, 8 accumulators). Nothing bigger than one head's scores is
-/// materialised. Every score is summed over the head's columns, every context value over the keys, sequentially from
+/// FMA pipes stay full and each V row is read once per block, not once per vector of columns; on AVX2, with 16 ymm
+/// registers, a 16-column chunk per block and 8 accumulators). Nothing bigger than one head's scores is materialised.
+/// Every score is summed over the head's columns, every context value over the keys, sequentially from
 /// zero. (sequence, head) pairs are split across the pool's threads; each pair is computed the same way whichever
 /// thread runs it. The sequences are a padded batch (equal lengths, masked) or packed ones of their own lengths
 /// (AlbertInputs.SkipPadding).
@@ -132,7 +132,7 @@ public static class FusedAttention
         // Kᵀ of this head in blocks of two vectors of keys: kt[jb, c, jj] = K[jb·2n + jj, c], keys padded with zeros to
         // whole blocks (a block's 64 columns are contiguous: the score loop reads it front to back from L1, where rows of
         // a plain Kᵀ lie 4·seq bytes apart); V's rows of this head side by side: v[j, c] = V[j, c] (the qkv rows are
-        // 3·hidden apart; the context loop then reads V front to back).
+        // 3·hidden apart; the context loop then reads V front to back), or on AVX2 in chunks of 16 columns (ChunkedV).
         int block = 2 * TVec.Count;
         bool chunkedV = ChunkedV<TVec>(headSize);
         for (int j = 0; j < padded; j++)
