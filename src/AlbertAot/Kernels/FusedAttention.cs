@@ -216,7 +216,7 @@ public static class FusedAttention
                 for (; dc < headSize; dc += ContextChunk)
                     Context256(ref Unsafe.Add(ref v, dc * seq), ContextChunk, seq, ref pa, ref pb, ref pc, ref pd, ref ctx, outBase + dc, hidden, rows);
             else if (typeof(TVec) == typeof(Simd256))
-                for (; dc + 16 <= headSize; dc += 16)
+                for (; dc + ContextChunk <= headSize; dc += ContextChunk)
                     Context256(ref Unsafe.Add(ref v, dc), headSize, seq, ref pa, ref pb, ref pc, ref pd, ref ctx, outBase + dc, hidden, rows);
             // Context: four rows × four vectors of the head's columns (a whole 64-wide row on AVX-512) per key.
             for (; dc + 4 * TVec.Count <= headSize; dc += 4 * TVec.Count)
@@ -339,7 +339,7 @@ public static class FusedAttention
         if (rows > 3) d.Store(ref ctx, (nuint)(at + 3 * hidden));
     }
 
-    /// <summary>Columns of V per chunk of the AVX2 layout (<see cref="ChunkedV{TVec}"/>).</summary>
+    /// <summary>Columns of one AVX2 context block (<see cref="Context256"/>), and of V's chunks (<see cref="ChunkedV{TVec}"/>).</summary>
     private const int ContextChunk = 16;
 
     /// <summary>

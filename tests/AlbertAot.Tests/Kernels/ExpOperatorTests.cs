@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.Intrinsics;
 using AlbertAot.Kernels;
 using Xunit;
@@ -21,13 +22,8 @@ public class ExpOperatorTests
     public ExpOperatorTests(ITestOutputHelper output) => _output = output;
 
     /// <summary>The forms this CPU runs: the scalar one and each accelerated vector width, element by element.</summary>
-    private static IEnumerable<(string Name, Func<float[], float[]> Exp)> Forms()
-    {
-        yield return ("scalar", x => Array.ConvertAll(x, ExpOperator.Invoke));
-        if (Vector128.IsHardwareAccelerated) yield return ("Vector128", x => ByWidth(x, 4));
-        if (Vector256.IsHardwareAccelerated) yield return ("Vector256", x => ByWidth(x, 8));
-        if (Vector512.IsHardwareAccelerated) yield return ("Vector512", x => ByWidth(x, 16));
-    }
+    private static IEnumerable<(string Name, Func<float[], float[]> Exp)> Forms() =>
+        FlushingForms().Select(form => (form.Name, form.Exp));
 
     /// <summary>Each form's plain exponential beside its flushing one (<see cref="ExpOperator.InvokeFlushing(float)"/>).</summary>
     private static IEnumerable<(string Name, Func<float[], float[]> Exp, Func<float[], float[]> Flushing)> FlushingForms()
