@@ -1,14 +1,12 @@
-import json, glob, statistics as st, math, sys
+import statistics as st, math, sys
+from runs import rows
 # Usage: chart.py RESULTS_DIR OUT.svg — medians over the rounds of run-bench.sh's JSON, ratios printed, SVG written.
 DIR = sys.argv[1]
 def load(prefix):
-    rows = {}
-    for f in sorted(glob.glob(f'{DIR}/{prefix}-r*.json')):
-        d = json.load(open(f))
-        rs = d['Rows'] if isinstance(d, dict) and 'Rows' in d else d.get('rows', d) if isinstance(d, dict) else d
-        for r in rs:
-            rows.setdefault(r['SeqLen'], []).append(r['MedianMs'])
-    return {k: st.median(v) for k, v in rows.items()}, {k: len(v) for k, v in rows.items()}
+    by_length = {}
+    for r in rows(DIR, prefix):
+        by_length.setdefault(r['SeqLen'], []).append(r['MedianMs'])
+    return {k: st.median(v) for k, v in by_length.items()}, {k: len(v) for k, v in by_length.items()}
 series = {}
 def threads(th): return f'{th} thread' + ('s' if th > 1 else '')
 for th in (1, 2):

@@ -10,7 +10,7 @@
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT" && cd "$OUT"
-exec > >(tee -a run.log) 2>&1
+exec > >(tee run.log) 2>&1
 source "$here/quiet.sh"
 echo "== $(date -u +%FT%TZ) $(uptime)"
 for round in 1 2 3; do

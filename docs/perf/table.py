@@ -1,4 +1,5 @@
-import json, glob, re, statistics as st, sys
+import re, statistics as st, sys
+from runs import rows
 # Usage: table.py RESULTS_DIR — the README's table rows from run-bench.sh's JSON and run.log: medians over the rounds,
 # ratios to ORT, % of the run's median peak (peak_flops), the fastest runs, and phase_probe's summary when it ran.
 DIR = sys.argv[1]
@@ -16,8 +17,7 @@ if probe:
 
 def medians(prefix):
     out = {}
-    for f in sorted(glob.glob(f'{DIR}/{prefix}-r*.json')):
-        for r in json.load(open(f))['Rows']: out.setdefault(r['SeqLen'], []).append((r['MedianMs'], r['MinMs']))
+    for r in rows(DIR, prefix): out.setdefault(r['SeqLen'], []).append((r['MedianMs'], r['MinMs']))
     return {k: (st.median(a for a, _ in v), min(b for _, b in v)) for k, v in out.items()}
 
 def ms(x): return f'{x:.1f} ms' if x < 100 else f'{x:.0f} ms'

@@ -1,14 +1,10 @@
-import glob, json, statistics as st, sys
+import statistics as st, sys
+from runs import rows
 # Usage: workloads.py RESULTS_DIR... — medians over every round of run-workloads.sh's JSON (several folders pool their
 # rounds), with the ratios issue 4 states: fill-mask latency / ORT's full-logits latency at 10 tokens, and batched
 # throughput (32 sentences per run) / ORT's.
 def median(pattern):
-    values = []
-    for d in sys.argv[1:]:
-        for f in sorted(glob.glob(f'{d}/{pattern}-r*.json')):
-            doc = json.load(open(f))
-            rows = doc['Rows'] if isinstance(doc, dict) and 'Rows' in doc else doc.get('rows', doc) if isinstance(doc, dict) else doc
-            values += [r['MedianMs'] for r in rows]
+    values = [r['MedianMs'] for d in sys.argv[1:] for r in rows(d, pattern)]
     return (st.median(values), len(values)) if values else (None, 0)
 for th in (1, 2):
     ort_fm, n_fm = median(f'ofm{th}')
