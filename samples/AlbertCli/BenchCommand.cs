@@ -23,7 +23,9 @@ internal static class BenchCommand
         int threads = ParsePositive(options.Get("--threads", "1"), "--threads");
         int runs = ParsePositive(options.Get("--runs", "20"), "--runs");
         int warmup = ParsePositive(options.Get("--warmup", "3"), "--warmup");
-        double minSeconds = double.Parse(options.Get("--min-seconds", "0"), System.Globalization.CultureInfo.InvariantCulture);
+        double minSeconds = ParseSeconds(options.Get("--min-seconds", "0"));
+        // Checked before the runs, which can take minutes, rather than when the rows are written.
+        string? jsonPath = options.TryGet("--json", out string? json) ? JsonPath(json) : null;
         string outputs = options.Get("--outputs", model.HasMlmHead ? "logits" : "features");
         AlbertOutputKinds kinds = outputs switch
         {
@@ -66,7 +68,7 @@ internal static class BenchCommand
         self.Refresh();
         double peakMb = self.PeakWorkingSet64 / (1024.0 * 1024.0);
         Console.WriteLine($"{label,-22} threads={threads} peak working set {peakMb:F1} MiB");
-        if (options.TryGet("--json", out string? json)) WriteJson(json, label, threads, peakMb, rows);
+        if (jsonPath is not null) WriteJson(jsonPath, label, threads, peakMb, rows);
         return 0;
     }
 
@@ -164,4 +166,28 @@ internal static class BenchCommand
 
     private static int ParsePositive(string text, string option) =>
         int.TryParse(text, out int value) && value > 0 ? value : throw new CliException($"{option} takes positive integers, got '{text}'.");
+
+    /// <summary>The most --min-seconds takes: a day (a larger or infinite value would keep the runs going without end).</summary>
+    internal const double MaxMinSeconds = 24 * 60 * 60;
+
+    private static double ParseSeconds(string text) =>
+        double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double seconds)
+        && seconds >= 0 && seconds <= MaxMinSeconds
+            ? seconds
+            : throw new CliException($"--min-seconds takes a number of seconds from 0 to {MaxMinSeconds}, got '{text}'.");
+
+    /// <summary>The full path of --json's file, whose folder must exist.</summary>
+    private static string JsonPath(string path)
+    {
+        string full;
+        try { full = Path.GetFullPath(path); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new CliException($"--json '{path}' is not a file path: {e.Message}");
+        }
+        string? folder = Path.GetDirectoryName(full);
+        if (folder is not null && !Directory.Exists(folder)) throw new CliException($"--json '{path}': the folder '{folder}' does not exist.");
+        if (Directory.Exists(full)) throw new CliException($"--json '{path}' is a folder; give a file name.");
+        return full;
+    }
 }
