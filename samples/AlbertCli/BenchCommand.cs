@@ -17,6 +17,9 @@ namespace AlbertCli;
 /// </summary>
 internal static class BenchCommand
 {
+    /// <summary>The options `bench` takes.</summary>
+    public static readonly string[] OptionNames = ["--seq", "--threads", "--runs", "--warmup", "--min-seconds", "--outputs", "--workload", "--json"];
+
     public static int Run(Options options, IAlbertModel model)
     {
         int[] lengths = options.Get("--seq", "8,16,128,512").Split(',').Select(s => ParsePositive(s, "--seq")).ToArray();

@@ -55,6 +55,9 @@ internal static class Program
         }
         try
         {
+            // These verbs read nothing from the command line (pipeline and tokenize read JSON lines from standard input).
+            if (args[0] is "info" or "pipeline" or "tokenize" && args.Length > 1)
+                throw new CliException($"{args[0]} takes no arguments, got '{args[1]}'.\n\n{Usage}");
             return args[0] switch
             {
                 "info" => Info(),
@@ -68,7 +71,7 @@ internal static class Program
                 "sop" => HeadCommands.Sop(args[1..], new CliModel(), StandardOutput()),
                 "choose" => HeadCommands.Choose(args[1..], new CliModel(), StandardOutput()),
                 "tokenize" => TokenizeCommand.Run(Console.In, StandardOutput(), RequireTokenizer()),
-                "bench" => BenchCommand.Run(Options.Parse(args[1..], "--seq", "--threads", "--runs", "--warmup", "--min-seconds", "--outputs", "--workload", "--json"), new CliModel()),
+                "bench" => BenchCommand.Run(Options.Parse(args[1..], BenchCommand.OptionNames), new CliModel()),
                 _ => Fail($"unknown verb '{args[0]}'.\n\n{Usage}"),
             };
         }

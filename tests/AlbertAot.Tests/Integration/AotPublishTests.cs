@@ -31,6 +31,11 @@ public class AotPublishTests
             AotBinaries.AssertForwardMatchesFixture(runner, binary, Fixture);
             AotBinaries.AssertTokenizeMatchesHf(runner, binary);
         }
+
+        // A verb that takes nothing refuses what it is given instead of ignoring it.
+        var (code, output) = AotRunner.Native.Run(binary, "info extra", System.TimeSpan.FromMinutes(1));
+        Assert.True(code != 0, $"`info extra` succeeded:\n{output}");
+        Assert.Contains("error: info takes no arguments, got 'extra'.", output);
     }
 
     [SkippableFact]

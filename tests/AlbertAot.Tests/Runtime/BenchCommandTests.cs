@@ -11,9 +11,7 @@ namespace AlbertAot.Tests.Runtime;
 /// <summary>AlbertCli's `bench`, in-process on a fixture model: its JSON rows, and bad command lines refused up front.</summary>
 public sealed class BenchCommandTests
 {
-    private static readonly string[] Names = ["--seq", "--threads", "--runs", "--warmup", "--min-seconds", "--outputs", "--workload", "--json"];
-
-    private static int Bench(params string[] args) => BenchCommand.Run(Options.Parse(args, Names), new TinyV1Model());
+    private static int Bench(params string[] args) => BenchCommand.Run(Options.Parse(args, BenchCommand.OptionNames), new TinyV1Model());
 
     [Fact]
     public void Bench_writes_one_row_per_length_in_OrtBenchs_shape()
