@@ -1,21 +1,18 @@
 import statistics as st, math, sys
-from runs import rows
+from runs import by_length
 # Usage: chart.py RESULTS_DIR OUT.svg — medians over the rounds of run-bench.sh's JSON, ratios printed, SVG written.
 DIR = sys.argv[1]
 def load(prefix):
-    by_length = {}
-    for r in rows(DIR, prefix):
-        by_length.setdefault(r['SeqLen'], []).append(r['MedianMs'])
-    return {k: st.median(v) for k, v in by_length.items()}, {k: len(v) for k, v in by_length.items()}
+    return {k: st.median(r['MedianMs'] for r in v) for k, v in by_length(DIR, prefix).items()}
 series = {}
 def threads(th): return f'{th} thread' + ('s' if th > 1 else '')
 for th in (1, 2):
-    series[f'AlbertAot, {threads(th)}'] = load(f'a{th}')[0]
-    series[f'ONNX Runtime, {threads(th)}'] = load(f'o{th}')[0]
+    series[f'AlbertAot, {threads(th)}'] = load(f'a{th}')
+    series[f'ONNX Runtime, {threads(th)}'] = load(f'o{th}')
 # Reduced-precision builds of the same checkpoint, when run-bench.sh ran them (A_BF16, A_INT8).
 for prefix, label in (('b', 'AlbertAot BF16'), ('i', 'AlbertAot INT8')):
     for th in (1, 2):
-        s = load(f'{prefix}{th}')[0]
+        s = load(f'{prefix}{th}')
         if s: series[f'{label}, {threads(th)}'] = s
 flops = {8: 1.43, 16: 2.86, 128: 23.4, 512: 100.8}
 for name, s in series.items(): print(name, {k: round(v, 2) for k, v in sorted(s.items())})

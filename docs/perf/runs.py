@@ -11,3 +11,11 @@ def rows(folder, prefix):
             doc = json.load(f)
         out += doc['Rows'] if isinstance(doc, dict) and 'Rows' in doc else doc.get('rows', doc) if isinstance(doc, dict) else doc
     return out
+
+
+def by_length(folder, prefix):
+    """The rows of every round of {folder}/{prefix}-r*.json, grouped by sequence length."""
+    grouped = {}
+    for row in rows(folder, prefix):
+        grouped.setdefault(row['SeqLen'], []).append(row)
+    return grouped

@@ -1,5 +1,5 @@
 import re, statistics as st, sys
-from runs import rows
+from runs import by_length
 # Usage: table.py RESULTS_DIR — the README's table rows from run-bench.sh's JSON and run.log: medians over the rounds,
 # ratios to ORT, % of the run's median peak (peak_flops), the fastest runs, and phase_probe's summary when it ran.
 DIR = sys.argv[1]
@@ -15,10 +15,8 @@ if probe:
     print(f'phase_probe ({len(probe)} rounds): L1 tile {tile[0]:.0f}-{tile[-1]:.0f} % of peak (median {st.median(tile):.0f}), '
           f'stream {stream[0]:.1f}-{stream[-1]:.1f} GB/s (median {st.median(stream):.1f})')
 
-def medians(prefix):
-    out = {}
-    for r in rows(DIR, prefix): out.setdefault(r['SeqLen'], []).append((r['MedianMs'], r['MinMs']))
-    return {k: (st.median(a for a, _ in v), min(b for _, b in v)) for k, v in out.items()}
+def medians(prefix):  # {length: (median of the rounds' medians, fastest run)}
+    return {k: (st.median(r['MedianMs'] for r in v), min(r['MinMs'] for r in v)) for k, v in by_length(DIR, prefix).items()}
 
 def ms(x): return f'{x:.1f} ms' if x < 100 else f'{x:.0f} ms'
 for th in (1, 2):

@@ -58,9 +58,7 @@ internal static class BenchCommand
             throw new CliException($"--seq {lengths.Max()} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}.");
         foreach (int seq in lengths)
         {
-            var ids = new long[seq];
-            for (int s = 0; s < seq; s++) ids[s] = s == 0 ? 2 : s == seq - 1 ? 3 : random.Next(5, model.Config.VocabSize);
-            AlbertInputs inputs = AlbertInputs.Single(ids);
+            AlbertInputs inputs = AlbertInputs.Single(BenchInputs.Sequence(random, seq, model.Config.VocabSize));
             // Outputs into buffers made once per length: a run allocates nothing, so the GC neither runs between runs
             // nor grows the heap by the 61 MB of logits each 512-token run would otherwise return.
             AlbertOutputBuffers buffers = AlbertOutputBuffers.Allocate(model, inputs, kinds);
@@ -127,20 +125,10 @@ internal static class BenchCommand
     /// </summary>
     private static (string, int, int, Action) Batched(IAlbertModel model, AlbertSession session, AlbertOutputKinds kinds)
     {
-        var random = new Random(99);
-        long[][] sentences = Enumerable.Range(0, 32).Select(_ =>
-        {
-            int length = random.Next(10, 41);
-            return Enumerable.Range(0, length).Select(s => s == 0 ? 2L : s == length - 1 ? 3L : random.Next(5, model.Config.VocabSize)).ToArray();
-        }).ToArray();
-        int longest = sentences.Max(s => s.Length);
-        var ids = new long[sentences.Length * longest];
-        var mask = new long[ids.Length];
-        for (int b = 0; b < sentences.Length; b++)
-            for (int t = 0; t < sentences[b].Length; t++) { ids[b * longest + t] = sentences[b][t]; mask[b * longest + t] = 1; }
-        AlbertInputs inputs = new AlbertInputs(sentences.Length, longest, ids, null, mask).SkippingPadding();
+        (long[] ids, long[] mask, int longest) = BenchInputs.PaddedBatch(model.Config.VocabSize);
+        AlbertInputs inputs = new AlbertInputs(BenchInputs.BatchSentences, longest, ids, null, mask).SkippingPadding();
         AlbertOutputBuffers buffers = AlbertOutputBuffers.Allocate(model, inputs, kinds);
-        return ("batched 32 sentences", sentences.Length, longest, () => session.Forward(inputs, buffers));
+        return ($"batched {BenchInputs.BatchSentences} sentences", BenchInputs.BatchSentences, longest, () => session.Forward(inputs, buffers));
     }
 
     private static void WriteJson(string path, string label, int threads, double peakMb, List<Dictionary<string, object>> rows)

@@ -8,8 +8,7 @@ namespace AlbertAot.Benchmarks;
 /// <summary>Inputs as ../shared/bench makes them: [CLS] random ids [SEP], mask ones, token types 0.</summary>
 internal static class Inputs
 {
-    public static long[] Sequence(Random random, int seq) =>
-        Enumerable.Range(0, seq).Select(s => s == 0 ? 2L : s == seq - 1 ? 3L : random.Next(5, BenchModel.VocabSize)).ToArray();
+    public static long[] Sequence(Random random, int seq) => AlbertCli.BenchInputs.Sequence(random, seq, BenchModel.VocabSize);
 
     public static string CheckpointDirectory =>
         Environment.GetEnvironmentVariable("ALBERT_BENCH_CHECKPOINT") ?? System.IO.Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "obj", "albert-base-random");
@@ -100,7 +99,6 @@ public class BatchBenchmarks
 {
     private AlbertSession _session = null!;
     private OrtRunner? _ort;
-    private long[][] _sentences = null!;
     private long[] _paddedIds = null!, _paddedMask = null!;
     private int _longest;
     private AlbertInputs _packed = null!;
@@ -110,14 +108,8 @@ public class BatchBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var random = new Random(99);
-        _sentences = Enumerable.Range(0, 32).Select(_ => Inputs.Sequence(random, random.Next(10, 41))).ToArray();
-        _longest = _sentences.Max(s => s.Length);
-        _paddedIds = new long[32 * _longest];
-        _paddedMask = new long[32 * _longest];
-        for (int b = 0; b < 32; b++)
-            for (int s = 0; s < _sentences[b].Length; s++) { _paddedIds[b * _longest + s] = _sentences[b][s]; _paddedMask[b * _longest + s] = 1; }
-        _packed = new AlbertInputs(32, _longest, _paddedIds, null, _paddedMask).SkippingPadding();
+        (_paddedIds, _paddedMask, _longest) = AlbertCli.BenchInputs.PaddedBatch(BenchModel.VocabSize);
+        _packed = new AlbertInputs(AlbertCli.BenchInputs.BatchSentences, _longest, _paddedIds, null, _paddedMask).SkippingPadding();
         _session = new BenchModel().CreateSession(Threads);
         _ort = OrtRunner.TryCreate(Inputs.CheckpointDirectory, Threads);
     }
@@ -129,7 +121,7 @@ public class BatchBenchmarks
     public void OnnxRuntime()
     {
         if (_ort is null) throw new InvalidOperationException("Set ALBERT_BENCH_ONNX.");
-        _ort.Run(_paddedIds, _paddedMask, 32, _longest);
+        _ort.Run(_paddedIds, _paddedMask, AlbertCli.BenchInputs.BatchSentences, _longest);
     }
 
     [GlobalCleanup]
